@@ -1,0 +1,403 @@
+package bundle
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sigil-dev/sigil/internal/limits"
+)
+
+// Media types of the bundle versions sigil reads. MediaTypeV03 is the one it writes.
+const (
+	MediaTypeV01       = "application/vnd.dev.sigstore.bundle+json;version=0.1"
+	MediaTypeV02       = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+	MediaTypeV03Legacy = "application/vnd.dev.sigstore.bundle+json;version=0.3"
+	MediaTypeV03       = "application/vnd.dev.sigstore.bundle.v0.3+json"
+)
+
+// ErrMalformed is wrapped by every error Parse returns.
+var ErrMalformed = errors.New("bundle: malformed")
+
+// ErrUnsupportedMediaType is wrapped (with ErrMalformed) when the bundle's
+// media type is not one sigil reads.
+var ErrUnsupportedMediaType = fmt.Errorf("%w: unsupported media type", ErrMalformed)
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+}
+
+// Version is a bundle format version.
+type Version int
+
+// Bundle format versions.
+const (
+	V01 Version = 1
+	V02 Version = 2
+	V03 Version = 3
+)
+
+func (v Version) String() string { return fmt.Sprintf("0.%d", int(v)) }
+
+// Bundle is a parsed, structurally valid, untrusted Sigstore bundle.
+type Bundle struct {
+	pb        *protobundle.Bundle
+	version   Version
+	certs     []*x509.Certificate
+	hasKey    bool
+	keyHint   string
+	msg       *MessageSignature
+	env       *Envelope
+	entries   []*TlogEntry
+	tsas      [][]byte
+	mediaType string
+}
+
+// MessageSignature is a signature over an artifact digest.
+type MessageSignature struct {
+	// DigestAlgorithm and Digest are the artifact digest the bundle claims;
+	// both are zero when the bundle omits it.
+	DigestAlgorithm crypto.Hash
+	Digest          []byte
+	Signature       []byte
+}
+
+// Envelope is a DSSE envelope. Sigstore bundles carry exactly one signature.
+type Envelope struct {
+	PayloadType string
+	Payload     []byte
+	Signature   []byte
+	KeyID       string
+}
+
+// TlogEntry is a transparency-log entry as recorded in a bundle.
+type TlogEntry struct {
+	LogIndex       int64
+	LogID          []byte
+	Kind           string
+	KindVersion    string
+	IntegratedTime int64  // seconds since the epoch; 0 when absent (Rekor v2)
+	SET            []byte // inclusion promise; nil when absent
+	Proof          *InclusionProof
+	Body           []byte // canonicalized entry body
+}
+
+// InclusionProof is a Merkle inclusion proof and the checkpoint it leads to.
+type InclusionProof struct {
+	LogIndex   int64
+	TreeSize   int64
+	RootHash   []byte
+	Hashes     [][]byte
+	Checkpoint []byte // signed-note envelope
+}
+
+// MediaType returns the bundle's media type as written.
+func (b *Bundle) MediaType() string { return b.mediaType }
+
+// Version returns the bundle format version.
+func (b *Bundle) Version() Version { return b.version }
+
+// Certificates returns the certificate chain, leaf first, or nil for a
+// public-key bundle. The certificates are untrusted; callers must not modify them.
+func (b *Bundle) Certificates() []*x509.Certificate { return b.certs }
+
+// PublicKeyHint returns the bundle's public-key hint and whether the bundle
+// identifies its signer by public key rather than by certificate.
+func (b *Bundle) PublicKeyHint() (string, bool) { return b.keyHint, b.hasKey }
+
+// MessageSignature returns the message signature, or nil for a DSSE bundle.
+func (b *Bundle) MessageSignature() *MessageSignature { return b.msg }
+
+// Envelope returns the DSSE envelope, or nil for a message-signature bundle.
+func (b *Bundle) Envelope() *Envelope { return b.env }
+
+// TlogEntries returns the transparency-log entries.
+func (b *Bundle) TlogEntries() []*TlogEntry { return b.entries }
+
+// RFC3161Timestamps returns the DER TimeStampResp values of the bundle.
+func (b *Bundle) RFC3161Timestamps() [][]byte { return b.tsas }
+
+// Signature returns the signature bytes every timestamp in the bundle covers:
+// the message signature or the DSSE envelope's signature.
+func (b *Bundle) Signature() []byte {
+	if b.msg != nil {
+		return b.msg.Signature
+	}
+	return b.env.Signature
+}
+
+// Proto returns a copy of the bundle as its protobuf-specs message, for
+// interoperation with code that speaks protobuf.
+func (b *Bundle) Proto() *protobundle.Bundle { return proto.Clone(b.pb).(*protobundle.Bundle) }
+
+var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
+
+// Parse parses and structurally validates a bundle in its JSON encoding.
+func Parse(data []byte) (*Bundle, error) {
+	if len(data) > limits.MaxBundleSize {
+		return nil, malformed("%d bytes exceeds the %d-byte limit", len(data), limits.MaxBundleSize)
+	}
+	var pb protobundle.Bundle
+	if err := unmarshalOptions.Unmarshal(data, &pb); err != nil {
+		return nil, malformed("%s", strings.ReplaceAll(err.Error(), "\u00a0", " "))
+	}
+	return FromProto(&pb)
+}
+
+// FromProto validates a protobuf-specs bundle message and wraps it. The
+// message is copied; later changes to pb do not affect the Bundle.
+func FromProto(pb *protobundle.Bundle) (*Bundle, error) {
+	if pb == nil {
+		return nil, malformed("nil bundle")
+	}
+	pb = proto.Clone(pb).(*protobundle.Bundle)
+	b := &Bundle{pb: pb, mediaType: pb.GetMediaType()}
+	switch b.mediaType {
+	case MediaTypeV01:
+		b.version = V01
+	case MediaTypeV02:
+		b.version = V02
+	case MediaTypeV03Legacy, MediaTypeV03:
+		b.version = V03
+	default:
+		return nil, fmt.Errorf("%w %q", ErrUnsupportedMediaType, truncate(b.mediaType))
+	}
+	vm := pb.GetVerificationMaterial()
+	if vm == nil {
+		return nil, malformed("missing verification material")
+	}
+	if err := b.parseMaterial(vm); err != nil {
+		return nil, err
+	}
+	if err := b.parseContent(pb); err != nil {
+		return nil, err
+	}
+	if err := b.parseEntries(vm.GetTlogEntries()); err != nil {
+		return nil, err
+	}
+	if err := b.parseTimestamps(vm.GetTimestampVerificationData()); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
+}
+
+func (b *Bundle) parseMaterial(vm *protobundle.VerificationMaterial) error {
+	var ders [][]byte
+	switch c := vm.GetContent().(type) {
+	case *protobundle.VerificationMaterial_PublicKey:
+		if c.PublicKey == nil {
+			return malformed("empty public key identifier")
+		}
+		b.hasKey = true
+		b.keyHint = c.PublicKey.GetHint()
+		return nil
+	case *protobundle.VerificationMaterial_X509CertificateChain:
+		if b.version == V03 {
+			return malformed("version 0.3 bundles carry a single certificate, not a chain")
+		}
+		for _, c := range c.X509CertificateChain.GetCertificates() {
+			ders = append(ders, c.GetRawBytes())
+		}
+	case *protobundle.VerificationMaterial_Certificate:
+		if b.version != V03 {
+			return malformed("a single certificate requires version 0.3")
+		}
+		ders = append(ders, c.Certificate.GetRawBytes())
+	default:
+		return malformed("missing certificate or public key")
+	}
+	if len(ders) == 0 {
+		return malformed("empty certificate chain")
+	}
+	if len(ders) > limits.MaxChainLength {
+		return malformed("certificate chain of %d exceeds the limit of %d", len(ders), limits.MaxChainLength)
+	}
+	for i, der := range ders {
+		if len(der) == 0 {
+			return malformed("certificate %d is empty", i)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return malformed("certificate %d: %v", i, err)
+		}
+		b.certs = append(b.certs, c)
+	}
+	return nil
+}
+
+func hashFromProto(a protocommon.HashAlgorithm) (crypto.Hash, error) {
+	switch a {
+	case protocommon.HashAlgorithm_SHA2_256:
+		return crypto.SHA256, nil
+	case protocommon.HashAlgorithm_SHA2_384:
+		return crypto.SHA384, nil
+	case protocommon.HashAlgorithm_SHA2_512:
+		return crypto.SHA512, nil
+	}
+	return 0, malformed("unsupported digest algorithm %v", a)
+}
+
+func (b *Bundle) parseContent(pb *protobundle.Bundle) error {
+	switch c := pb.GetContent().(type) {
+	case *protobundle.Bundle_MessageSignature:
+		ms := c.MessageSignature
+		if ms == nil || len(ms.GetSignature()) == 0 {
+			return malformed("empty message signature")
+		}
+		m := &MessageSignature{Signature: ms.GetSignature()}
+		if d := ms.GetMessageDigest(); d != nil {
+			h, err := hashFromProto(d.GetAlgorithm())
+			if err != nil {
+				return err
+			}
+			if len(d.GetDigest()) != h.Size() {
+				return malformed("message digest of %d bytes for %v", len(d.GetDigest()), h)
+			}
+			m.DigestAlgorithm, m.Digest = h, d.GetDigest()
+		}
+		b.msg = m
+	case *protobundle.Bundle_DsseEnvelope:
+		e := c.DsseEnvelope
+		if e == nil {
+			return malformed("empty DSSE envelope")
+		}
+		if e.GetPayloadType() == "" {
+			return malformed("DSSE envelope without payload type")
+		}
+		if n := len(e.GetSignatures()); n != 1 {
+			return malformed("DSSE envelope with %d signatures, need exactly 1", n)
+		}
+		s := e.GetSignatures()[0]
+		if len(s.GetSig()) == 0 {
+			return malformed("empty DSSE signature")
+		}
+		b.env = &Envelope{PayloadType: e.GetPayloadType(), Payload: e.GetPayload(), Signature: s.GetSig(), KeyID: s.GetKeyid()}
+	default:
+		return malformed("missing message signature or DSSE envelope")
+	}
+	return nil
+}
+
+func (b *Bundle) parseEntries(pes []*protorekor.TransparencyLogEntry) error {
+	if len(pes) > limits.MaxTlogEntries {
+		return malformed("%d transparency-log entries exceed the limit of %d", len(pes), limits.MaxTlogEntries)
+	}
+	for i, pe := range pes {
+		e, err := b.parseEntry(pe)
+		if err != nil {
+			return fmt.Errorf("%w (transparency-log entry %d)", err, i)
+		}
+		b.entries = append(b.entries, e)
+	}
+	return nil
+}
+
+func (b *Bundle) parseEntry(pe *protorekor.TransparencyLogEntry) (*TlogEntry, error) {
+	if pe == nil {
+		return nil, malformed("nil entry")
+	}
+	e := &TlogEntry{
+		LogIndex:       pe.GetLogIndex(),
+		LogID:          pe.GetLogId().GetKeyId(),
+		Kind:           pe.GetKindVersion().GetKind(),
+		KindVersion:    pe.GetKindVersion().GetVersion(),
+		IntegratedTime: pe.GetIntegratedTime(),
+		Body:           pe.GetCanonicalizedBody(),
+	}
+	switch {
+	case e.LogIndex < 0:
+		return nil, malformed("negative log index %d", e.LogIndex)
+	case len(e.LogID) == 0 || len(e.LogID) > 64:
+		return nil, malformed("log ID of %d bytes", len(e.LogID))
+	case e.Kind == "" || e.KindVersion == "":
+		return nil, malformed("missing kind and version")
+	case len(e.Body) == 0:
+		return nil, malformed("missing canonicalized body")
+	case len(e.Body) > limits.MaxEntryBodySize:
+		return nil, malformed("canonicalized body of %d bytes exceeds the limit", len(e.Body))
+	case e.IntegratedTime < 0:
+		return nil, malformed("negative integrated time")
+	}
+	if p := pe.GetInclusionPromise(); p != nil {
+		if len(p.GetSignedEntryTimestamp()) == 0 {
+			return nil, malformed("empty inclusion promise")
+		}
+		if e.IntegratedTime == 0 {
+			return nil, malformed("inclusion promise without integrated time")
+		}
+		e.SET = p.GetSignedEntryTimestamp()
+	}
+	if p := pe.GetInclusionProof(); p != nil {
+		ip := &InclusionProof{
+			LogIndex: p.GetLogIndex(),
+			TreeSize: p.GetTreeSize(),
+			RootHash: p.GetRootHash(),
+			Hashes:   p.GetHashes(),
+		}
+		switch {
+		case ip.LogIndex < 0 || ip.TreeSize <= 0 || ip.LogIndex >= ip.TreeSize:
+			return nil, malformed("inclusion proof index %d outside tree of size %d", ip.LogIndex, ip.TreeSize)
+		case len(ip.RootHash) != 32:
+			return nil, malformed("inclusion proof root hash of %d bytes", len(ip.RootHash))
+		case len(ip.Hashes) > limits.MaxInclusionProofHashes:
+			return nil, malformed("inclusion proof with %d hashes", len(ip.Hashes))
+		case p.GetCheckpoint().GetEnvelope() == "":
+			return nil, malformed("inclusion proof without checkpoint")
+		case len(p.GetCheckpoint().GetEnvelope()) > limits.MaxCheckpointSize:
+			return nil, malformed("checkpoint exceeds %d bytes", limits.MaxCheckpointSize)
+		}
+		for _, h := range ip.Hashes {
+			if len(h) != 32 {
+				return nil, malformed("inclusion proof hash of %d bytes", len(h))
+			}
+		}
+		ip.Checkpoint = []byte(p.GetCheckpoint().GetEnvelope())
+		e.Proof = ip
+	}
+	switch {
+	case b.version == V01 && e.SET == nil:
+		return nil, malformed("version 0.1 entry without inclusion promise")
+	case b.version >= V02 && e.Proof == nil:
+		return nil, malformed("version %v entry without inclusion proof", b.version)
+	}
+	return e, nil
+}
+
+func (b *Bundle) parseTimestamps(tvd *protobundle.TimestampVerificationData) error {
+	ts := tvd.GetRfc3161Timestamps()
+	if len(ts) > limits.MaxTimestamps {
+		return malformed("%d timestamps exceed the limit of %d", len(ts), limits.MaxTimestamps)
+	}
+	seen := make(map[string]bool, len(ts))
+	for i, t := range ts {
+		der := t.GetSignedTimestamp()
+		if len(der) == 0 {
+			return malformed("timestamp %d is empty", i)
+		}
+		if seen[string(der)] {
+			return malformed("timestamp %d is a duplicate", i)
+		}
+		seen[string(der)] = true
+		b.tsas = append(b.tsas, der)
+	}
+	return nil
+}
+
+// compile-time check that the dsse type we rely on exists.
+var _ = (*protodsse.Envelope)(nil)

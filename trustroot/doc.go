@@ -1,0 +1,18 @@
+// Package trustroot holds sigil's trusted material: the certificate
+// authorities, transparency logs, certificate-transparency logs and
+// timestamp authorities a verifier trusts, each with its validity window.
+//
+// A TrustedRoot comes from a trusted_root.json document (ParseJSON,
+// FromFile), from a ClientTrustConfig document (which also carries a signing
+// configuration), or from the snapshots of the public-good Sigstore
+// instance embedded in this package (PublicGood, PublicGoodStaging). The
+// embedded snapshots let a first run verify with no network access; they are
+// reported as snapshots, with their date, by Snapshot.
+//
+// Parsing checks, once, everything about the material that never changes:
+// every certificate chain is linked by valid signatures, every key is one of
+// sigil's allowed algorithms, every entity has a validity window with a start.
+// Verifiers built on a TrustedRoot do not repeat those checks per bundle.
+//
+// A TrustedRoot is immutable and safe for concurrent use.
+package trustroot

@@ -1,0 +1,430 @@
+package trustroot
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	prototrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+)
+
+// Media types sigil reads.
+const (
+	MediaTypeTrustedRootV01       = "application/vnd.dev.sigstore.trustedroot.v0.1+json"
+	MediaTypeTrustedRootV01Legacy = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+	MediaTypeTrustedRootV02       = "application/vnd.dev.sigstore.trustedroot.v0.2+json"
+	MediaTypeClientTrustConfig    = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
+)
+
+// ErrMalformed is wrapped by every error about the content of a trusted-root
+// or client-trust-config document.
+var ErrMalformed = errors.New("trustroot: malformed")
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+}
+
+// TimeRange is a validity window. Both ends are inclusive; a zero End means
+// the window is open-ended.
+type TimeRange struct {
+	Start, End time.Time
+}
+
+// Contains reports whether t lies within the window, ends included.
+func (r TimeRange) Contains(t time.Time) bool {
+	return !t.Before(r.Start) && (r.End.IsZero() || !t.After(r.End))
+}
+
+// CertificateAuthority is a trusted CA (such as Fulcio or an enterprise CA)
+// or a trusted timestamp authority.
+type CertificateAuthority struct {
+	// URI is the authority's service URL, informational.
+	URI string
+	// Subject is the authority's name as the trusted root states it.
+	Subject pkix.Name
+	// Certificates is the chain: for a CA the issuing certificate first and
+	// the root last; for a timestamp authority the signing (leaf)
+	// certificate first. Each link has been checked. Do not modify.
+	Certificates []*x509.Certificate
+	// ValidFor is the window in which the trusted root vouches for it.
+	ValidFor TimeRange
+}
+
+// TransparencyLog is a trusted transparency log (Rekor v1 or v2) or
+// certificate-transparency log.
+type TransparencyLog struct {
+	// BaseURL is the log's URL; its host names the log's checkpoints.
+	BaseURL string
+	// HashAlgorithm is the log's Merkle-tree hash.
+	HashAlgorithm crypto.Hash
+	// PublicKey is the log's signing key.
+	PublicKey crypto.PublicKey
+	// KeyDetails is the protobuf-specs name of the key's algorithm.
+	KeyDetails string
+	// LogID identifies the log in bundles and SCTs.
+	LogID []byte
+	// CheckpointKeyID, when set, is the ID whose first four bytes prefix the
+	// log's checkpoint signatures; otherwise LogID is used.
+	CheckpointKeyID []byte
+	// ValidFor is the window in which the trusted root vouches for the key.
+	ValidFor TimeRange
+	// Operator names who runs the log, informational.
+	Operator string
+}
+
+// Name returns the name the log signs its checkpoints with: the host of its
+// base URL.
+func (l *TransparencyLog) Name() string {
+	u, err := url.Parse(l.BaseURL)
+	if err != nil || u.Host == "" {
+		return l.BaseURL
+	}
+	return u.Host
+}
+
+// TrustedRoot is a parsed set of trusted material.
+type TrustedRoot struct {
+	mediaType     string
+	cas           []*CertificateAuthority
+	tlogs         []*TransparencyLog
+	ctlogs        []*TransparencyLog
+	tsas          []*CertificateAuthority
+	signingConfig []byte
+	snapshot      time.Time
+}
+
+// MediaType returns the media type of the document the root came from.
+func (r *TrustedRoot) MediaType() string { return r.mediaType }
+
+// CertificateAuthorities returns the trusted certificate authorities.
+func (r *TrustedRoot) CertificateAuthorities() []*CertificateAuthority { return r.cas }
+
+// TransparencyLogs returns the trusted transparency logs (Rekor).
+func (r *TrustedRoot) TransparencyLogs() []*TransparencyLog { return r.tlogs }
+
+// CTLogs returns the trusted certificate-transparency logs.
+func (r *TrustedRoot) CTLogs() []*TransparencyLog { return r.ctlogs }
+
+// TimestampAuthorities returns the trusted RFC 3161 timestamp authorities.
+func (r *TrustedRoot) TimestampAuthorities() []*CertificateAuthority { return r.tsas }
+
+// TransparencyLog returns the transparency log with the given log ID.
+func (r *TrustedRoot) TransparencyLog(logID []byte) (*TransparencyLog, bool) {
+	return findLog(r.tlogs, logID)
+}
+
+// CTLog returns the certificate-transparency log with the given log ID.
+func (r *TrustedRoot) CTLog(logID []byte) (*TransparencyLog, bool) {
+	return findLog(r.ctlogs, logID)
+}
+
+func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
+	for _, l := range logs {
+		if bytes.Equal(l.LogID, id) {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// SigningConfig returns the JSON signing configuration carried by a
+// ClientTrustConfig document, or nil.
+func (r *TrustedRoot) SigningConfig() []byte { return r.signingConfig }
+
+// Snapshot reports whether the root is one of sigil's embedded snapshots of
+// the public-good instance and, if so, the date it was taken.
+func (r *TrustedRoot) Snapshot() (time.Time, bool) { return r.snapshot, !r.snapshot.IsZero() }
+
+// FromFile reads a trusted_root.json or ClientTrustConfig file; see ParseJSON.
+func FromFile(path string) (*TrustedRoot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("trustroot: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limits.MaxTrustedRootSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("trustroot: reading %s: %w", path, err)
+	}
+	return ParseJSON(data)
+}
+
+var jsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// ParseJSON parses a trusted root (media types trustedroot v0.1, in both
+// spellings, and v0.2) or a ClientTrustConfig document. Errors about the
+// document's content wrap ErrMalformed.
+func ParseJSON(data []byte) (*TrustedRoot, error) {
+	if len(data) > limits.MaxTrustedRootSize {
+		return nil, malformed("%d bytes exceeds the limit of %d", len(data), limits.MaxTrustedRootSize)
+	}
+	var ctc prototrust.ClientTrustConfig
+	if err := jsonOpts.Unmarshal(data, &ctc); err == nil && ctc.GetMediaType() == MediaTypeClientTrustConfig {
+		if ctc.GetTrustedRoot() == nil {
+			return nil, malformed("client trust config without trusted root")
+		}
+		r, err := fromProto(ctc.GetTrustedRoot())
+		if err != nil {
+			return nil, err
+		}
+		r.mediaType = MediaTypeClientTrustConfig
+		if sc := ctc.GetSigningConfig(); sc != nil {
+			if r.signingConfig, err = protojson.Marshal(sc); err != nil {
+				return nil, malformed("signing config: %v", err)
+			}
+		}
+		return r, nil
+	}
+	var tr prototrust.TrustedRoot
+	if err := jsonOpts.Unmarshal(data, &tr); err != nil {
+		return nil, malformed("%v", err)
+	}
+	return fromProto(&tr)
+}
+
+// FromProto builds a TrustedRoot from a protobuf-specs TrustedRoot message.
+func FromProto(tr *prototrust.TrustedRoot) (*TrustedRoot, error) { return fromProto(tr) }
+
+func fromProto(tr *prototrust.TrustedRoot) (*TrustedRoot, error) {
+	r := &TrustedRoot{mediaType: tr.GetMediaType()}
+	switch r.mediaType {
+	case MediaTypeTrustedRootV01, MediaTypeTrustedRootV01Legacy, MediaTypeTrustedRootV02:
+	default:
+		return nil, malformed("unsupported media type %q", r.mediaType)
+	}
+	n := len(tr.GetTlogs()) + len(tr.GetCtlogs()) + len(tr.GetCertificateAuthorities()) + len(tr.GetTimestampAuthorities())
+	if n > limits.MaxTrustedEntities {
+		return nil, malformed("%d entities exceed the limit of %d", n, limits.MaxTrustedEntities)
+	}
+	for i, l := range tr.GetTlogs() {
+		tl, err := parseLog(l)
+		if err != nil {
+			return nil, fmt.Errorf("%w (tlogs[%d])", err, i)
+		}
+		r.tlogs = append(r.tlogs, tl)
+	}
+	for i, l := range tr.GetCtlogs() {
+		tl, err := parseLog(l)
+		if err != nil {
+			return nil, fmt.Errorf("%w (ctlogs[%d])", err, i)
+		}
+		r.ctlogs = append(r.ctlogs, tl)
+	}
+	for i, ca := range tr.GetCertificateAuthorities() {
+		c, err := parseCA(ca, false)
+		if err != nil {
+			return nil, fmt.Errorf("%w (certificateAuthorities[%d])", err, i)
+		}
+		r.cas = append(r.cas, c)
+	}
+	for i, ca := range tr.GetTimestampAuthorities() {
+		c, err := parseCA(ca, true)
+		if err != nil {
+			return nil, fmt.Errorf("%w (timestampAuthorities[%d])", err, i)
+		}
+		r.tsas = append(r.tsas, c)
+	}
+	return r, nil
+}
+
+func parseRange(tr *protocommon.TimeRange) (TimeRange, error) {
+	if tr == nil || tr.GetStart() == nil {
+		return TimeRange{}, malformed("validity window without start")
+	}
+	if err := tr.GetStart().CheckValid(); err != nil {
+		return TimeRange{}, malformed("validity start: %v", err)
+	}
+	r := TimeRange{Start: tr.GetStart().AsTime()}
+	if tr.End != nil {
+		if err := tr.GetEnd().CheckValid(); err != nil {
+			return TimeRange{}, malformed("validity end: %v", err)
+		}
+		r.End = tr.GetEnd().AsTime()
+		if r.End.Before(r.Start) {
+			return TimeRange{}, malformed("validity window ends before it starts")
+		}
+	}
+	return r, nil
+}
+
+func hashOf(a protocommon.HashAlgorithm) (crypto.Hash, error) {
+	switch a {
+	case protocommon.HashAlgorithm_SHA2_256:
+		return crypto.SHA256, nil
+	case protocommon.HashAlgorithm_SHA2_384:
+		return crypto.SHA384, nil
+	case protocommon.HashAlgorithm_SHA2_512:
+		return crypto.SHA512, nil
+	}
+	return 0, malformed("unsupported hash algorithm %v", a)
+}
+
+func parseLog(l *prototrust.TransparencyLogInstance) (*TransparencyLog, error) {
+	pk := l.GetPublicKey()
+	if pk == nil || len(pk.GetRawBytes()) == 0 {
+		return nil, malformed("log without public key")
+	}
+	h, err := hashOf(l.GetHashAlgorithm())
+	if err != nil {
+		return nil, err
+	}
+	details := pk.GetKeyDetails().String()
+	var pub crypto.PublicKey
+	if strings.HasPrefix(details, "PKCS1_") {
+		// Legacy key details whose raw bytes are a PKCS#1 RSAPublicKey.
+		pub, err = x509.ParsePKCS1PublicKey(pk.GetRawBytes())
+	} else {
+		pub, err = x509.ParsePKIXPublicKey(pk.GetRawBytes())
+	}
+	if err != nil {
+		return nil, malformed("log public key: %v", err)
+	}
+	alg, err := sigalg.ForKeyDetails(details)
+	if err != nil {
+		return nil, malformed("log public key: %v", err)
+	}
+	if err := alg.Check(pub); err != nil {
+		return nil, malformed("log public key: %v", err)
+	}
+	vf, err := parseRange(pk.GetValidFor())
+	if err != nil {
+		return nil, fmt.Errorf("%w (log %s)", err, l.GetBaseUrl())
+	}
+	id := l.GetLogId().GetKeyId()
+	if len(id) == 0 {
+		return nil, malformed("log %s without log ID", l.GetBaseUrl())
+	}
+	return &TransparencyLog{
+		BaseURL:         l.GetBaseUrl(),
+		HashAlgorithm:   h,
+		PublicKey:       pub,
+		KeyDetails:      details,
+		LogID:           id,
+		CheckpointKeyID: l.GetCheckpointKeyId().GetKeyId(),
+		ValidFor:        vf,
+		Operator:        l.GetOperator(),
+	}, nil
+}
+
+func parseCA(ca *prototrust.CertificateAuthority, tsa bool) (*CertificateAuthority, error) {
+	ders := ca.GetCertChain().GetCertificates()
+	if len(ders) == 0 {
+		return nil, malformed("authority %s without certificates", ca.GetUri())
+	}
+	if len(ders) > limits.MaxChainLength {
+		return nil, malformed("chain of %d certificates exceeds the limit of %d", len(ders), limits.MaxChainLength)
+	}
+	c := &CertificateAuthority{URI: ca.GetUri()}
+	c.Subject.Organization = nonEmpty(ca.GetSubject().GetOrganization())
+	c.Subject.CommonName = ca.GetSubject().GetCommonName()
+	for i, d := range ders {
+		cert, err := x509.ParseCertificate(d.GetRawBytes())
+		if err != nil {
+			return nil, malformed("authority %s certificate %d: %v", ca.GetUri(), i, err)
+		}
+		c.Certificates = append(c.Certificates, cert)
+	}
+	if err := checkChain(c.Certificates, tsa); err != nil {
+		return nil, fmt.Errorf("%w (authority %s)", err, ca.GetUri())
+	}
+	vf, err := parseRange(ca.GetValidFor())
+	if err != nil {
+		return nil, fmt.Errorf("%w (authority %s)", err, ca.GetUri())
+	}
+	c.ValidFor = vf
+	return c, nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// checkChain checks every link of a trusted chain once: each certificate is
+// signed by the next, and every issuer is a CA. Validity periods are not
+// checked here: they are checked against the verified signing time.
+func checkChain(certs []*x509.Certificate, tsa bool) error {
+	for i, c := range certs {
+		if !tsa || i > 0 {
+			if !c.IsCA || !c.BasicConstraintsValid {
+				return malformed("certificate %d (%s) is not a CA", i, c.Subject)
+			}
+		}
+		if i+1 < len(certs) {
+			if err := c.CheckSignatureFrom(certs[i+1]); err != nil {
+				return malformed("certificate %d (%s) is not signed by certificate %d: %v", i, c.Subject, i+1, err)
+			}
+		}
+	}
+	if tsa {
+		leaf := certs[0]
+		ok := false
+		for _, u := range leaf.ExtKeyUsage {
+			ok = ok || u == x509.ExtKeyUsageTimeStamping
+		}
+		if !ok {
+			return malformed("timestamp authority certificate %s lacks the timeStamping usage", leaf.Subject)
+		}
+	}
+	return nil
+}
+
+// Embedded snapshots of the public-good instance's trusted roots, taken from
+// the sigstore/root-signing and root-signing-staging TUF targets (see
+// embedded/SOURCE.md).
+var (
+	//go:embed embedded/production.trusted_root.json
+	productionJSON []byte
+	//go:embed embedded/staging.trusted_root.json
+	stagingJSON []byte
+)
+
+// Dates of the embedded snapshots.
+var (
+	ProductionSnapshotDate = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	StagingSnapshotDate    = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+)
+
+var (
+	production = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(productionJSON, ProductionSnapshotDate) })
+	staging    = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(stagingJSON, StagingSnapshotDate) })
+)
+
+func embedded(data []byte, date time.Time) (*TrustedRoot, error) {
+	r, err := ParseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	r.snapshot = date
+	return r, nil
+}
+
+// PublicGood returns the embedded snapshot of the public-good production
+// instance's trusted root. It never touches the network; for current trust
+// material use a TUF-backed source.
+func PublicGood() (*TrustedRoot, error) { return production() }
+
+// PublicGoodStaging returns the embedded snapshot of the public-good staging
+// instance's trusted root.
+func PublicGoodStaging() (*TrustedRoot, error) { return staging() }
+
+// LogIDString formats a log ID for messages.
+func LogIDString(id []byte) string { return hex.EncodeToString(id) }

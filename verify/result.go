@@ -1,0 +1,81 @@
+package verify
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"time"
+)
+
+// Result holds only facts Verify has verified. It is returned only when
+// every check passed.
+type Result struct {
+	// MediaType is the bundle's media type.
+	MediaType string
+	// Signer is who signed.
+	Signer Signer
+	// TlogEntries are the transparency-log entries that verified.
+	TlogEntries []LogEntry
+	// Timestamps are the verified observer timestamps.
+	Timestamps []Timestamp
+	// SCTs counts the signed certificate timestamps that verified.
+	SCTs int
+	// Statement is the in-toto statement of a DSSE bundle, or nil.
+	Statement *Statement
+}
+
+// Signer describes the verified signer.
+type Signer struct {
+	// Certificate is the signing certificate, verified to chain to a trusted
+	// CA; nil for a public-key bundle.
+	Certificate *x509.Certificate
+	// Chain is the trusted CA chain the certificate was verified against,
+	// issuer first; nil for a public-key bundle.
+	Chain []*x509.Certificate
+	// PublicKey is the key that verified the signature.
+	PublicKey crypto.PublicKey
+	// KeyHint is the bundle's public-key hint, for public-key bundles.
+	KeyHint string
+	// Issuer and SubjectAlternativeNames summarise a Fulcio certificate:
+	// the OIDC issuer and the identities the certificate binds.
+	Issuer                  string
+	SubjectAlternativeNames []string
+}
+
+// LogEntry is a verified transparency-log entry.
+type LogEntry struct {
+	LogID    []byte
+	BaseURL  string
+	LogIndex int64
+	Kind     string // kind/version, e.g. "hashedrekord/0.0.1"
+	// IntegratedTime is the time the log promised (SET) to have integrated
+	// the entry; zero when the entry has no verified promise (Rekor v2).
+	IntegratedTime time.Time
+	// InclusionProof reports whether a Merkle inclusion proof to a signed
+	// checkpoint verified; otherwise the entry verified by its promise.
+	InclusionProof bool
+}
+
+// Timestamp is a verified observer timestamp.
+type Timestamp struct {
+	Time time.Time
+	// Kind is "rfc3161" or "integrated-time".
+	Kind string
+	// Authority is the TSA's or the log's URL.
+	Authority string
+}
+
+// Statement is a verified in-toto statement.
+type Statement struct {
+	Type          string          `json:"_type"`
+	PredicateType string          `json:"predicateType"`
+	Subject       []Subject       `json:"subject"`
+	Predicate     json.RawMessage `json:"predicate,omitempty"`
+}
+
+// Subject is an in-toto subject: a name and its digests, keyed by algorithm
+// name ("sha256", ...), hex-encoded.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+}

@@ -1,0 +1,178 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/checkpoint"
+	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/rekor"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// verifyTlog checks every transparency-log entry of b. It returns the
+// artifact digests the entries commit to (for message signatures) and the
+// integrated times promised by verified SETs.
+func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, res *Result) ([]rekor.Digest, []time.Time, error) {
+	var digests []rekor.Digest
+	var times []time.Time
+	logs := map[string]bool{}
+	for i, e := range b.TlogEntries() {
+		le, d, err := v.verifyEntry(b, s, e)
+		if err != nil {
+			return nil, nil, fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", i, e.LogIndex, err))
+		}
+		if d.Alg != 0 {
+			digests = append(digests, d)
+		}
+		if !le.IntegratedTime.IsZero() {
+			times = append(times, le.IntegratedTime)
+			res.Timestamps = append(res.Timestamps, Timestamp{Time: le.IntegratedTime, Kind: "integrated-time", Authority: le.BaseURL})
+		}
+		res.TlogEntries = append(res.TlogEntries, le)
+		logs[string(e.LogID)] = true
+	}
+	if len(logs) < v.cfg.tlogs.n {
+		return nil, nil, fail(StepTransparencyLog, fmt.Errorf("%w: %d verified entries from distinct logs, need %d", ErrThreshold, len(logs), v.cfg.tlogs.n))
+	}
+	return digests, times, nil
+}
+
+func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry) (LogEntry, rekor.Digest, error) {
+	var le LogEntry
+	l := v.tlog(e.LogID)
+	if l == nil {
+		return le, rekor.Digest{}, fmt.Errorf("log %s is not in the trusted root", trustroot.LogIDString(e.LogID))
+	}
+	le = LogEntry{LogID: e.LogID, BaseURL: l.log.BaseURL, LogIndex: e.LogIndex, Kind: e.Kind + "/" + e.KindVersion}
+	body, err := rekor.ParseBody(e.Kind, e.KindVersion, e.Body)
+	if err != nil {
+		return le, rekor.Digest{}, err
+	}
+	if e.SET != nil {
+		payload := rekor.SETPayload(e.Body, e.IntegratedTime, e.LogID, e.LogIndex)
+		if err := l.alg.Verify(l.log.PublicKey, payload, e.SET); err != nil {
+			return le, rekor.Digest{}, fmt.Errorf("inclusion promise: %w", err)
+		}
+		t := time.Unix(e.IntegratedTime, 0).UTC()
+		if t.After(v.cfg.now()) {
+			return le, rekor.Digest{}, fmt.Errorf("integrated time %s is in the future", t.Format(time.RFC3339))
+		}
+		if !l.log.ValidFor.Contains(t) {
+			return le, rekor.Digest{}, fmt.Errorf("integrated time %s is outside the log key's validity window", t.Format(time.RFC3339))
+		}
+		le.IntegratedTime = t
+	}
+	if e.Proof != nil {
+		if err := verifyInclusion(l, e); err != nil {
+			return le, rekor.Digest{}, err
+		}
+		le.InclusionProof = true
+	}
+	if e.SET == nil && e.Proof == nil {
+		return le, rekor.Digest{}, errors.New("neither inclusion promise nor inclusion proof")
+	}
+	d, err := matchBody(b, s, body)
+	if err != nil {
+		return le, rekor.Digest{}, fmt.Errorf("entry does not match the bundle: %w", err)
+	}
+	return le, d, nil
+}
+
+func verifyInclusion(l *preparedLog, e *bundle.TlogEntry) error {
+	p := e.Proof
+	cp, err := checkpoint.Open(p.Checkpoint, l.cp)
+	if err != nil {
+		return err
+	}
+	if cp.Size != uint64(p.TreeSize) || !bytes.Equal(cp.RootHash, p.RootHash) {
+		return fmt.Errorf("checkpoint (size %d) does not match the inclusion proof (size %d) or its root hash", cp.Size, p.TreeSize)
+	}
+	leaf := rfc6962.DefaultHasher.HashLeaf(e.Body)
+	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
+		return fmt.Errorf("inclusion proof: %w", err)
+	}
+	return nil
+}
+
+// matchBody checks that a log entry records this bundle's signature, by this
+// bundle's signer, over this bundle's content. For message signatures it
+// returns the artifact digest the entry commits to.
+func matchBody(b *bundle.Bundle, s *signer, body *rekor.Body) (rekor.Digest, error) {
+	if len(body.Signatures) != 1 {
+		return rekor.Digest{}, fmt.Errorf("entry records %d signatures, the bundle 1", len(body.Signatures))
+	}
+	es := body.Signatures[0]
+	if !bytes.Equal(es.Sig, b.Signature()) {
+		return rekor.Digest{}, errors.New("signature differs")
+	}
+	if err := matchVerifier(es.Verifier, s); err != nil {
+		return rekor.Digest{}, err
+	}
+	switch body.Kind {
+	case "hashedrekord":
+		if m := b.MessageSignature(); m != nil {
+			if m.Digest != nil && (m.DigestAlgorithm != body.Data.Alg || !bytes.Equal(m.Digest, body.Data.Value)) {
+				return rekor.Digest{}, errors.New("artifact digest differs from the bundle's message digest")
+			}
+			return body.Data, nil
+		}
+		// Rekor v2 logs DSSE envelopes as hashedrekord entries over the PAE.
+		env := b.Envelope()
+		if !bytes.Equal(hashOf(body.Data.Alg, dsse.PAE(env.PayloadType, env.Payload)), body.Data.Value) {
+			return rekor.Digest{}, errors.New("digest differs from the DSSE envelope's")
+		}
+		return rekor.Digest{}, nil
+	case "dsse", "intoto":
+		env := b.Envelope()
+		if env == nil {
+			return rekor.Digest{}, fmt.Errorf("%s entry for a message-signature bundle", body.Kind)
+		}
+		if !bytes.Equal(hashOf(body.PayloadHash.Alg, env.Payload), body.PayloadHash.Value) {
+			return rekor.Digest{}, errors.New("payload hash differs from the DSSE payload's")
+		}
+		if body.PayloadType != "" && body.PayloadType != env.PayloadType {
+			return rekor.Digest{}, errors.New("payload type differs")
+		}
+		return rekor.Digest{}, nil
+	}
+	return rekor.Digest{}, fmt.Errorf("unsupported kind %s", body.Kind)
+}
+
+func matchVerifier(ev rekor.Verifier, s *signer) error {
+	if ev.IsCert {
+		if s.cert == nil {
+			return errors.New("entry names a certificate, the bundle a public key")
+		}
+		if !bytes.Equal(ev.DER, s.cert.Raw) {
+			return errors.New("certificate differs")
+		}
+		return nil
+	}
+	pub, err := x509.ParsePKIXPublicKey(ev.DER)
+	if err != nil {
+		return fmt.Errorf("entry public key: %w", err)
+	}
+	if !sigalg.EqualKeys(pub, s.pub) {
+		return errors.New("public key differs")
+	}
+	return nil
+}
+
+func hashOf(h crypto.Hash, data []byte) []byte {
+	if !h.Available() {
+		return nil
+	}
+	d := h.New()
+	d.Write(data)
+	return d.Sum(nil)
+}

@@ -1,0 +1,290 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/checkpoint"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/policy"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// Verifier verifies bundles against one trusted root. It is immutable and
+// safe for concurrent use by multiple goroutines; prepare one and reuse it.
+type Verifier struct {
+	root   *trustroot.TrustedRoot
+	cfg    config
+	cas    []*preparedCA
+	tlogs  []*preparedLog
+	ctlogs []*preparedLog
+	tsas   []*preparedTSA
+}
+
+type preparedCA struct {
+	ca          *trustroot.CertificateAuthority
+	issuer      *x509.Certificate
+	window      trustroot.TimeRange // intersection of the chain's validity periods
+	constrained bool                // some certificate carries name or policy constraints
+	roots       *x509.CertPool
+	inters      *x509.CertPool
+}
+
+type preparedLog struct {
+	log    *trustroot.TransparencyLog
+	alg    sigalg.Algorithm
+	cp     checkpoint.Verifier
+	ctID   [32]byte
+	isCTv1 bool
+}
+
+type preparedTSA struct {
+	ca     *trustroot.CertificateAuthority
+	leaf   *x509.Certificate
+	window trustroot.TimeRange
+}
+
+// New prepares a Verifier for root. Thresholds default to what the root can
+// provide (see RequireSCTs, RequireTlogEntries, RequireTimestamps); every
+// option is checked here, and New fails naming the option at fault.
+func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
+	if root == nil {
+		return nil, errors.New("verify: nil trusted root")
+	}
+	v := &Verifier{root: root}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("verify: nil option")
+		}
+		if err := o(&v.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if v.cfg.now == nil {
+		v.cfg.now = time.Now
+	}
+	for _, ca := range root.CertificateAuthorities() {
+		v.cas = append(v.cas, prepareCA(ca))
+	}
+	for _, l := range root.TransparencyLogs() {
+		p, err := prepareLog(l)
+		if err != nil {
+			return nil, err
+		}
+		v.tlogs = append(v.tlogs, p)
+	}
+	for _, l := range root.CTLogs() {
+		p, err := prepareLog(l)
+		if err != nil {
+			return nil, err
+		}
+		if len(l.LogID) == 32 {
+			copy(p.ctID[:], l.LogID)
+			p.isCTv1 = true
+		}
+		v.ctlogs = append(v.ctlogs, p)
+	}
+	for _, t := range root.TimestampAuthorities() {
+		v.tsas = append(v.tsas, &preparedTSA{ca: t, leaf: t.Certificates[0], window: chainWindow(t.Certificates)})
+	}
+	nTlogs, nCT, nTSA := distinctLogs(root.TransparencyLogs()), distinctLogs(root.CTLogs()), len(root.TimestampAuthorities())
+	if err := v.cfg.tlogs.resolve(nTlogs, "transparency logs"); err != nil {
+		return nil, err
+	}
+	if err := v.cfg.scts.resolve(nCT, "CT logs"); err != nil {
+		return nil, err
+	}
+	if err := v.cfg.timestamps.resolve(nTlogs+nTSA, "timestamp authorities and transparency logs"); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (t *threshold) resolve(available int, what string) error {
+	if !t.set {
+		t.n = min(available, 1)
+		return nil
+	}
+	if t.n > available {
+		return fmt.Errorf("verify: %s, but the trusted root lists %d %s", t.option, available, what)
+	}
+	return nil
+}
+
+func distinctLogs(logs []*trustroot.TransparencyLog) int {
+	seen := map[string]bool{}
+	for _, l := range logs {
+		seen[string(l.LogID)] = true
+	}
+	return len(seen)
+}
+
+func chainWindow(certs []*x509.Certificate) trustroot.TimeRange {
+	var w trustroot.TimeRange
+	for i, c := range certs {
+		if i == 0 || c.NotBefore.After(w.Start) {
+			w.Start = c.NotBefore
+		}
+		if i == 0 || c.NotAfter.Before(w.End) {
+			w.End = c.NotAfter
+		}
+	}
+	return w
+}
+
+func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
+	p := &preparedCA{ca: ca, issuer: ca.Certificates[0], window: chainWindow(ca.Certificates)}
+	for _, c := range ca.Certificates {
+		if c.PermittedDNSDomainsCritical || len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
+			len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 || len(c.PermittedEmailAddresses) > 0 ||
+			len(c.ExcludedEmailAddresses) > 0 || len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 ||
+			len(c.PolicyIdentifiers) > 0 && c.RequireExplicitPolicy > 0 || len(c.UnhandledCriticalExtensions) > 0 {
+			p.constrained = true
+		}
+	}
+	if p.constrained {
+		p.roots, p.inters = x509.NewCertPool(), x509.NewCertPool()
+		last := len(ca.Certificates) - 1
+		p.roots.AddCert(ca.Certificates[last])
+		for _, c := range ca.Certificates[:last] {
+			p.inters.AddCert(c)
+		}
+	}
+	return p
+}
+
+func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
+	alg, err := sigalg.ForKeyDetails(l.KeyDetails)
+	if err != nil {
+		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
+	}
+	p := &preparedLog{log: l, alg: alg}
+	id := l.CheckpointKeyID
+	if len(id) == 0 {
+		id = l.LogID
+	}
+	p.cp = checkpoint.Verifier{Name: l.Name(), Key: l.PublicKey}
+	copy(p.cp.Hint[:], id)
+	return p, nil
+}
+
+func (v *Verifier) tlog(id []byte) *preparedLog {
+	for _, l := range v.tlogs {
+		if bytes.Equal(l.log.LogID, id) {
+			return l
+		}
+	}
+	return nil
+}
+
+// signer is the signing credential of a bundle, before it is trusted.
+type signer struct {
+	cert *x509.Certificate
+	pub  crypto.PublicKey
+	alg  sigalg.Algorithm
+	hint string
+}
+
+// Verify checks b against the artifact and the policy, offline. It returns
+// a Result holding only verified facts, or a nil Result and an *Error naming
+// the step that failed. Verify does no network I/O; it reads the artifact's
+// reader, if any, to its end.
+//
+// The checks, in order: the bundle's timestamps against the trusted TSAs;
+// its transparency-log entries (inclusion promise, checkpoint signature and
+// Merkle inclusion proof, and the entry body against the bundle); the
+// signing certificate against the trusted CAs at every verified time, and its
+// SCTs; the signature; the artifact; the policy. Thresholds are checked
+// after each stage. Any piece of evidence in the bundle that fails to verify
+// fails the whole bundle, even when the thresholds could be met without it.
+func (v *Verifier) Verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) (*Result, error) {
+	if b == nil {
+		return nil, fail(StepBundle, errors.New("nil bundle"))
+	}
+	if p == nil {
+		return nil, fail(StepPolicy, errors.New("nil policy (use policy.UnsafeAnySigner to accept any signer)"))
+	}
+	if err := artifact.check(); err != nil {
+		return nil, fail(StepArtifact, err)
+	}
+	s, err := v.signer(b)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{MediaType: b.MediaType()}
+
+	times, tsErr := v.verifyTimestamps(b, res)
+	entryDigests, ltimes, err := v.verifyTlog(b, s, res)
+	if err != nil {
+		return nil, err
+	}
+	times = append(times, ltimes...)
+	if n := distinctSources(res.Timestamps); n < v.cfg.timestamps.n {
+		err := fmt.Errorf("%w: %d verified observer timestamps from distinct authorities, need %d", ErrThreshold, n, v.cfg.timestamps.n)
+		if tsErr != nil {
+			err = fmt.Errorf("%w (%v)", err, tsErr)
+		}
+		return nil, fail(StepTimestamp, err)
+	}
+	if s.cert != nil {
+		if len(times) == 0 {
+			times = append(times, v.cfg.now())
+		}
+		if err := v.verifyCertificate(b, s, times, res); err != nil {
+			return nil, err
+		}
+	} else {
+		res.Signer = Signer{PublicKey: s.pub, KeyHint: s.hint}
+	}
+	if err := v.verifyContent(b, s, artifact, entryDigests, res); err != nil {
+		return nil, err
+	}
+	in := &policy.Input{Certificate: s.cert, PublicKey: s.pub}
+	if err := p.Evaluate(in); err != nil {
+		return nil, fail(StepPolicy, err)
+	}
+	return res, nil
+}
+
+func distinctSources(ts []Timestamp) int {
+	seen := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		seen[t.Kind+"\x00"+t.Authority] = true
+	}
+	return len(seen)
+}
+
+func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
+	if certs := b.Certificates(); len(certs) > 0 {
+		leaf := certs[0]
+		alg, err := sigalg.ForKey(leaf.PublicKey)
+		if err != nil {
+			return nil, fail(StepCertificate, err)
+		}
+		return &signer{cert: leaf, pub: leaf.PublicKey, alg: alg}, nil
+	}
+	hint, _ := b.PublicKeyHint()
+	var found *trustedKey
+	for i, k := range v.cfg.keys {
+		if k.hint == hint && hint != "" {
+			found = &v.cfg.keys[i]
+			break
+		}
+		if k.hint == "" && found == nil {
+			found = &v.cfg.keys[i]
+		}
+	}
+	if found == nil {
+		return nil, fail(StepKey, fmt.Errorf("public-key bundle (hint %q) but no trusted key for it (use WithPublicKey)", hint))
+	}
+	alg, err := sigalg.ForKey(found.pub)
+	if err != nil {
+		return nil, fail(StepKey, err)
+	}
+	return &signer{pub: found.pub, alg: alg, hint: hint}, nil
+}
