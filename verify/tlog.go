@@ -99,6 +99,10 @@ func verifyInclusion(l *preparedLog, e *bundle.TlogEntry) error {
 	}
 	leaf := rfc6962.DefaultHasher.HashLeaf(e.Body)
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
+		var rm proof.RootMismatchError
+		if errors.As(err, &rm) {
+			return fmt.Errorf("inclusion proof: calculated root %x, checkpoint root %x", rm.CalculatedRoot, rm.ExpectedRoot)
+		}
 		return fmt.Errorf("inclusion proof: %w", err)
 	}
 	return nil
