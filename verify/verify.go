@@ -168,7 +168,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if len(id) == 0 {
 		id = l.LogID
 	}
-	p.cp = checkpoint.Verifier{Name: l.Name(), Key: l.PublicKey}
+	p.cp = checkpoint.Verifier{Key: l.PublicKey} // any name: Rekor v1 signs as its server hostname
 	copy(p.cp.Hint[:], id)
 	return p, nil
 }

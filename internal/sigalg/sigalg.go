@@ -76,6 +76,12 @@ func (a Algorithm) Prehashed() bool { return a.kind != kindEd25519 }
 func ForKey(pub crypto.PublicKey) (Algorithm, error) {
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
+		// A hand-built key may lack coordinates. (Points off the curve need no
+		// check here: ecdsa.VerifyASN1 rejects them.)
+		//lint:ignore SA1019 reading, not setting, the coordinates.
+		if k == nil || k.Curve == nil || k.X == nil || k.Y == nil {
+			break
+		}
 		switch k.Curve {
 		case elliptic.P256():
 			return ECDSAP256SHA256, nil
@@ -85,6 +91,9 @@ func ForKey(pub crypto.PublicKey) (Algorithm, error) {
 			return ECDSAP521SHA512, nil
 		}
 	case *rsa.PublicKey:
+		if k == nil || k.N == nil {
+			break
+		}
 		if n := k.N.BitLen(); n >= MinRSABits && n <= MaxRSABits {
 			return RSAPKCS1SHA256, nil
 		}
@@ -141,10 +150,10 @@ func (a Algorithm) Check(pub crypto.PublicKey) error {
 	ok := false
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
-		ok = a.kind == kindECDSA && k.Curve != nil && k.Curve.Params().BitSize == a.bits
+		ok = a.kind == kindECDSA && k != nil && k.Curve != nil && k.Curve.Params().BitSize == a.bits
 	case *rsa.PublicKey:
-		n := k.N.BitLen()
-		ok = (a.kind == kindRSAPKCS1 || a.kind == kindRSAPSS) && n >= MinRSABits && n <= MaxRSABits
+		ok = (a.kind == kindRSAPKCS1 || a.kind == kindRSAPSS) && k != nil && k.N != nil &&
+			k.N.BitLen() >= MinRSABits && k.N.BitLen() <= MaxRSABits
 	case ed25519.PublicKey:
 		ok = (a.kind == kindEd25519 || a.kind == kindEd25519ph) && len(k) == ed25519.PublicKeySize
 	}
