@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -253,6 +254,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 // holding them, so a stream of any size costs constant memory.
 type pattern struct {
 	buf []byte
+	off int
 	n   int64
 }
 
@@ -268,8 +270,9 @@ func (p *pattern) Read(b []byte) (int, error) {
 	if p.n <= 0 {
 		return 0, io.EOF
 	}
-	m := min(int64(len(b)), p.n, int64(len(p.buf)))
-	copy(b, p.buf[:m])
+	m := min(int64(len(b)), p.n, int64(len(p.buf)-p.off))
+	copy(b, p.buf[p.off:p.off+int(m)])
+	p.off = (p.off + int(m)) % len(p.buf)
 	p.n -= m
 	return int(m), nil
 }
@@ -353,4 +356,28 @@ func BenchmarkStream(b *testing.B) {
 			h.Sum(nil)
 		}
 	})
+}
+
+// TestStreamConstantMemory checks that verifying a streamed artifact
+// allocates the same whatever its size: 256 MiB costs no more heap than 1 MiB.
+func TestStreamConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes 256 MiB")
+	}
+	measure := func(size int64) uint64 {
+		s := newStreamCase(t, size)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if err := s.verify(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := measure(1<<20), measure(256<<20)
+	if large > small+64<<10 {
+		t.Fatalf("verifying 256 MiB allocated %d bytes, 1 MiB %d: memory grows with the artifact", large, small)
+	}
+	t.Logf("allocated %d bytes for 1 MiB, %d for 256 MiB", small, large)
 }

@@ -124,7 +124,7 @@ var wantStep = map[string]verify.Step{
 	"conformance/invalid-ct-key_fail": verify.StepSCT,
 
 	// Signature, artifact, policy.
-	"conformance/wrong-material_fail":                              verify.StepSignature,
+	"conformance/wrong-material_fail":                              verify.StepArtifact, // the bundle signs another artifact
 	"sigstore-go/sigstore.js@2.0.0-provenance-wrong-digest_fail":   verify.StepArtifact,
 	"sigstore-go/sigstore.js@2.0.0-provenance-wrong-identity_fail": verify.StepPolicy,
 	"sigstore-go/othername-email-identity_fail":                    verify.StepPolicy,

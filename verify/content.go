@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
@@ -80,9 +81,8 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 	default:
 		digest = a.digest
 	}
-	if err := alg.VerifyDigest(s.pub, digest, m.Signature); err != nil {
-		return fail(StepSignature, err)
-	}
+	// What the bundle claims was signed must be the artifact: checked first,
+	// so a wrong artifact is reported as such and not as a bad signature.
 	if m.Digest != nil && (m.DigestAlgorithm != h || subtle.ConstantTimeCompare(m.Digest, digest) != 1) {
 		return fail(StepArtifact, errors.New("artifact digest does not match the bundle's message digest"))
 	}
@@ -90,6 +90,9 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 		if d.Alg != h || subtle.ConstantTimeCompare(d.Value, digest) != 1 {
 			return fail(StepArtifact, errors.New("artifact digest does not match the transparency-log entry"))
 		}
+	}
+	if err := alg.VerifyDigest(s.pub, digest, m.Signature); err != nil {
+		return fail(StepSignature, err)
 	}
 	return nil
 }
@@ -223,8 +226,10 @@ func hashReader(r io.Reader, algs ...crypto.Hash) (map[crypto.Hash][]byte, error
 	if len(ws) > 1 {
 		w = io.MultiWriter(ws...)
 	}
-	buf := make([]byte, 256<<10)
-	if _, err := io.CopyBuffer(w, onlyReader{r}, buf); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	_, err := io.CopyBuffer(w, onlyReader{r}, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[crypto.Hash][]byte, len(algs))
@@ -233,6 +238,10 @@ func hashReader(r io.Reader, algs ...crypto.Hash) (map[crypto.Hash][]byte, error
 	}
 	return out, nil
 }
+
+// copyBuffers recycles the buffers artifacts stream through, so a Verify
+// call does not allocate one.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // onlyReader hides WriterTo/ReaderFrom so CopyBuffer uses our buffer.
 type onlyReader struct{ io.Reader }

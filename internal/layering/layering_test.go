@@ -1,0 +1,67 @@
+package layering
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sigil-dev/sigil"
+
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/"+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// TestLayering enforces DESIGN.md: sign and verify never import each other;
+// bundle, trustroot, policy and signer never import sign or verify; policy
+// is standard-library only; verify never reaches a network client.
+func TestLayering(t *testing.T) {
+	forbidden := map[string][]string{
+		"bundle":    {"verify", "sign", "trustroot", "policy"},
+		"trustroot": {"verify", "sign", "bundle", "policy"},
+		"policy":    {"verify", "sign", "bundle", "trustroot"},
+		"verify":    {"sign", "signer"},
+	}
+	for pkg, bad := range forbidden {
+		for _, d := range deps(t, pkg) {
+			for _, b := range bad {
+				if d == module+"/"+b || strings.HasPrefix(d, module+"/"+b+"/") {
+					t.Errorf("%s imports %s", pkg, d)
+				}
+			}
+		}
+	}
+	for _, d := range deps(t, "policy") {
+		if d != module+"/policy" {
+			t.Errorf("policy must be standard-library only, imports %s", d)
+		}
+	}
+	for _, d := range deps(t, "verify") {
+		if strings.Contains(d, "net/http") || strings.Contains(d, "go-tuf") {
+			t.Errorf("verify reaches a network client: %s", d)
+		}
+	}
+}
+
+// TestModuleCount keeps the library's build graph small (DESIGN.md: under 25
+// modules; sigstore-go needs 81).
+func TestModuleCount(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}",
+		module+"/bundle", module+"/trustroot", module+"/policy", module+"/verify").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := map[string]bool{}
+	for _, m := range strings.Fields(string(out)) {
+		mods[m] = true
+	}
+	if len(mods) >= 25 {
+		t.Fatalf("%d modules in the build graph: %v", len(mods), mods)
+	}
+	t.Logf("%d modules: %v", len(mods), mods)
+}
