@@ -1,0 +1,102 @@
+package rekor
+
+import (
+	"crypto"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSeedBodies parses the real entry bodies of the seed corpus: one of
+// every kind and version the conformance corpus holds.
+func TestSeedBodies(t *testing.T) {
+	files, _ := filepath.Glob("testdata/fuzz/FuzzParseBody/*")
+	if len(files) < 4 {
+		t.Fatalf("%d seed bodies", len(files))
+	}
+	kinds := map[string]bool{}
+	for _, f := range files {
+		kind, version, body := readSeed(t, f)
+		b, err := ParseBody(kind, version, body)
+		if err != nil {
+			t.Errorf("%s (%s/%s): %v", f, kind, version, err)
+			continue
+		}
+		kinds[kind+"/"+version] = true
+		if len(b.Signatures) != 1 {
+			t.Errorf("%s: %d signatures", f, len(b.Signatures))
+		}
+	}
+	for _, want := range []string{"hashedrekord/0.0.1", "hashedrekord/0.0.2", "dsse/0.0.1", "intoto/0.0.2"} {
+		if !kinds[want] {
+			t.Errorf("no parsed %s body", want)
+		}
+	}
+}
+
+// TestSyntheticKinds covers the kinds the corpus lacks: Rekor v2 dsse 0.0.2
+// (rekor-tiles' DSSELogEntryV002 JSON) and Rekor v1 intoto 0.0.1.
+func TestSyntheticKinds(t *testing.T) {
+	digest := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	b, err := ParseBody("dsse", "0.0.2", []byte(`{"apiVersion":"0.0.2","kind":"dsse","spec":{"dsseV002":{"payloadHash":{"algorithm":"SHA2_256","digest":"`+digest+`"},"signatures":[{"content":"c2ln","verifier":{"keyDetails":"PKIX_ED25519","publicKey":{"rawBytes":"a2V5"}}}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.PayloadHash.Alg != crypto.SHA256 || b.PayloadHash.Value[1] != 1 || string(b.Signatures[0].Sig) != "sig" || string(b.Signatures[0].Verifier.DER) != "key" || b.Signatures[0].Verifier.IsCert {
+		t.Fatalf("dsse 0.0.2 parsed as %+v", b)
+	}
+	pemKey := "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KYTJWNQotLS0tLUVORCBQVUJMSUMgS0VZLS0tLS0K" // base64 of a PEM "PUBLIC KEY" block
+	body := `{"apiVersion":"0.0.1","kind":"intoto","spec":{"content":{"envelope":"{\"payloadType\":\"application/vnd.in-toto+json\",\"signatures\":[{\"sig\":\"c2ln\"}]}","payloadHash":{"algorithm":"sha256","value":"` + strings.Repeat("ab", 32) + `"}},"publicKey":"` + pemKey + `"}}`
+	b, err = ParseBody("intoto", "0.0.1", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.PayloadType != "application/vnd.in-toto+json" || string(b.Signatures[0].Sig) != "sig" || b.Signatures[0].Verifier.IsCert {
+		t.Fatalf("intoto 0.0.1 parsed as %+v", b)
+	}
+}
+
+func TestParseBodyRejects(t *testing.T) {
+	for name, tc := range map[string]struct{ kind, version, body, substr string }{
+		"kind mismatch":    {"dsse", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}`, "entry says"},
+		"unknown kind":     {"rekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"rekord","spec":{}}`, "unsupported kind"},
+		"not json":         {"hashedrekord", "0.0.1", `{`, "unexpected"},
+		"bad hash alg":     {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"md5","value":"00"}}}}`, "md5"},
+		"short digest":     {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"00"}}}}`, "bad sha256"},
+		"no verifier":      {"hashedrekord", "0.0.2", `{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signature":{"content":"AA==","verifier":{}}}}}`, "exactly one"},
+		"no dsse sigs":     {"dsse", "0.0.2", `{"apiVersion":"0.0.2","kind":"dsse","spec":{"dsseV002":{"payloadHash":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signatures":[]}}}`, "without signatures"},
+		"pem with garbage": {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"` + strings.Repeat("00", 32) + `"}},"signature":{"content":"AA==","publicKey":{"content":"bm90IHBlbQ=="}}}}`, "PEM"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseBody(tc.kind, tc.version, []byte(tc.body))
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.substr) {
+				t.Fatalf("got %v, want ErrMalformed mentioning %q", err, tc.substr)
+			}
+		})
+	}
+}
+
+func TestSETPayload(t *testing.T) {
+	got := string(SETPayload([]byte("body"), 1700000000, []byte{0xab, 0xcd}, 42))
+	want := `{"body":"Ym9keQ==","integratedTime":1700000000,"logID":"abcd","logIndex":42}`
+	if got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	_ = crypto.SHA256
+}
+
+// readSeed decodes a three-value go-fuzz corpus file (string, string, []byte).
+func readSeed(t *testing.T, path string) (string, string, []byte) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(data), "\n", 4)
+	if len(lines) < 4 || lines[0] != "go test fuzz v1" {
+		t.Fatalf("%s: not a corpus file", path)
+	}
+	return unquote(t, lines[1], "string("), unquote(t, lines[2], "string("), []byte(unquote(t, lines[3], "[]byte("))
+}
