@@ -22,12 +22,15 @@ import (
 // verifyTlog checks every transparency-log entry of b. It returns the
 // artifact digests the entries commit to (for message signatures) and the
 // integrated times promised by verified SETs.
-func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, res *Result) ([]rekor.Digest, []time.Time, error) {
+//
+// An entry without a verified integrated time (Rekor v2) is dated by the
+// verified RFC 3161 timestamps: the log's key must be valid at each of them.
+func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res *Result) ([]rekor.Digest, []time.Time, error) {
 	var digests []rekor.Digest
 	var times []time.Time
 	logs := map[string]bool{}
 	for i, e := range b.TlogEntries() {
-		le, d, err := v.verifyEntry(b, s, e)
+		le, d, err := v.verifyEntry(b, s, e, tsaTimes)
 		if err != nil {
 			return nil, nil, fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", i, e.LogIndex, err))
 		}
@@ -47,7 +50,7 @@ func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, res *Result) ([]rekor
 	return digests, times, nil
 }
 
-func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry) (LogEntry, rekor.Digest, error) {
+func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry, tsaTimes []time.Time) (LogEntry, rekor.Digest, error) {
 	var le LogEntry
 	l := v.tlog(e.LogID)
 	if l == nil {
@@ -80,6 +83,13 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry)
 	}
 	if e.SET == nil && e.Proof == nil {
 		return le, rekor.Digest{}, errors.New("neither inclusion promise nor inclusion proof")
+	}
+	if le.IntegratedTime.IsZero() {
+		for _, t := range tsaTimes {
+			if !l.log.ValidFor.Contains(t) {
+				return le, rekor.Digest{}, fmt.Errorf("signing time %s is outside the log key's validity window", t.Format(time.RFC3339))
+			}
+		}
 	}
 	d, err := matchBody(b, s, body)
 	if err != nil {

@@ -219,7 +219,7 @@ func (v *Verifier) Verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) 
 	res := &Result{MediaType: b.MediaType()}
 
 	times, tsErr := v.verifyTimestamps(b, res)
-	entryDigests, ltimes, err := v.verifyTlog(b, s, res)
+	entryDigests, ltimes, err := v.verifyTlog(b, s, times, res)
 	if err != nil {
 		return nil, err
 	}

@@ -312,3 +312,27 @@ func TestConcurrentVerify(t *testing.T) {
 		t.Errorf("goroutine got %v", err)
 	}
 }
+
+// TestRekorV2LogWindow: a Rekor v2 entry has no integrated time, so the log
+// key's validity window is checked at the verified timestamp's time.
+func TestRekorV2LogWindow(t *testing.T) {
+	f := load(t, "bundle-verify/rekor2-happy-path/bundle.sigstore.json", "bundle-verify/rekor2-happy-path/trusted_root.json")
+	data, err := os.ReadFile(filepath.Join(conformanceDir, "bundle-verify/rekor2-happy-path/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	for _, l := range m["tlogs"].([]any) {
+		vf := l.(map[string]any)["publicKey"].(map[string]any)["validFor"].(map[string]any)
+		vf["start"], vf["end"] = "2019-01-01T00:00:00Z", "2020-01-01T00:00:00Z"
+	}
+	data, _ = json.Marshal(m)
+	root, err := trustroot.ParseJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := verify.New(root)
+	_, err = v.Verify(f.mutated(t, nil), verify.ArtifactReader(bytes.NewReader(f.artifact)), policy.Identity(ghIssuer, beacon))
+	assertStep(t, err, verify.StepTransparencyLog, "log key's validity window")
+}
