@@ -193,15 +193,22 @@ type signer struct {
 // Verify checks b against the artifact and the policy, offline. It returns
 // a Result holding only verified facts, or a nil Result and an *Error naming
 // the step that failed. Verify does no network I/O; it reads the artifact's
-// reader, if any, to its end.
+// reader, if any, once to its end. It is safe to call concurrently.
 //
-// The checks, in order: the bundle's timestamps against the trusted TSAs;
-// its transparency-log entries (inclusion promise, checkpoint signature and
-// Merkle inclusion proof, and the entry body against the bundle); the
-// signing certificate against the trusted CAs at every verified time, and its
-// SCTs; the signature; the artifact; the policy. Thresholds are checked
-// after each stage. Any piece of evidence in the bundle that fails to verify
-// fails the whole bundle, even when the thresholds could be met without it.
+// The checks, in order: the bundle's RFC 3161 timestamps against the trusted
+// TSAs; its transparency-log entries (inclusion promise, checkpoint signature
+// and Merkle inclusion proof, the log key's validity at the entry's time, and
+// the entry body against the bundle); the observer-timestamp threshold; the
+// signing certificate against the trusted CAs at every verified time, and
+// its SCTs; the artifact against what the bundle and its entries say was
+// signed; the signature; the policy.
+//
+// Evidence is treated by kind. Every transparency-log entry in the bundle
+// must verify: an entry from an unknown log, or one that fails any check,
+// fails the bundle. An RFC 3161 timestamp that no trusted TSA vouches for is
+// ignored (it vouches for nothing) and only verified ones count; but every
+// verified time must fall within the certificate's validity. SCTs from logs
+// the trusted root does not list are ignored.
 func (v *Verifier) Verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) (*Result, error) {
 	if b == nil {
 		return nil, fail(StepBundle, errors.New("nil bundle"))
