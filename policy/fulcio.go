@@ -6,7 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// Fulcio certificate extension OIDs (see Fulcio's docs/oid-info.md).
+// Fulcio certificate extension OIDs (see Fulcio's docs/oid-info.md), for use
+// with [Extension] and [ExtensionValue]. OIDOtherName is not an extension: it
+// is the type of Fulcio's "username" otherName subject alternative name.
+// Treat these variables as constants.
 var (
 	OIDIssuerV1                            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
 	OIDGitHubWorkflowTrigger               = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 2}
@@ -33,51 +36,90 @@ var (
 	OIDDeploymentEnvironment               = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 23}
 )
 
-var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
+// Private copies of the OIDs this package relies on, which callers cannot
+// change by writing to the exported variables.
+var (
+	oidSAN           = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidFulcioPrefix  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1}
+	oidIssuerV1      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
+	oidOtherNameType = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 7}
+	oidIssuer        = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
+)
 
 // ExtensionValue returns the decoded value of the Fulcio extension oid in
-// cert. Extensions 1.3.6.1.4.1.57264.1.1 to .6 hold raw strings; later ones
-// hold a DER UTF8String. Invalid encodings are reported as absent.
+// cert. Extensions 1.3.6.1.4.1.57264.1.1 to .6 hold raw UTF-8 strings; later
+// ones hold a DER UTF8String. Invalid encodings are reported as absent, and
+// so is every extension of a nil cert.
 func ExtensionValue(cert *x509.Certificate, oid asn1.ObjectIdentifier) (string, bool) {
+	v, st := extensionValue(cert, oid)
+	return v, st == extOK
+}
+
+type extState int
+
+const (
+	extAbsent extState = iota
+	extMalformed
+	extOK
+)
+
+// extensionValue is ExtensionValue, telling an absent extension from a
+// malformed one.
+func extensionValue(cert *x509.Certificate, oid asn1.ObjectIdentifier) (string, extState) {
+	if cert == nil {
+		return "", extAbsent
+	}
 	for _, e := range cert.Extensions {
 		if !e.Id.Equal(oid) {
 			continue
 		}
 		if legacyExtension(oid) {
 			if !utf8.Valid(e.Value) {
-				return "", false
+				return "", extMalformed
 			}
-			return string(e.Value), true
+			return string(e.Value), extOK
 		}
 		var s string
 		rest, err := asn1.UnmarshalWithParams(e.Value, &s, "utf8")
 		if err != nil || len(rest) != 0 {
-			return "", false
+			return "", extMalformed
 		}
-		return s, true
+		return s, extOK
 	}
-	return "", false
+	return "", extAbsent
 }
 
 func legacyExtension(oid asn1.ObjectIdentifier) bool {
-	if len(oid) != 9 || !oid[:8].Equal(asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1}) {
+	if len(oid) != 9 || !oid[:8].Equal(oidFulcioPrefix) {
 		return false
 	}
 	return oid[8] >= 1 && oid[8] <= 6
 }
 
-// OIDCIssuer returns the OIDC issuer Fulcio recorded in cert.
+// OIDCIssuer returns the OIDC issuer Fulcio recorded in cert: the value of
+// extension 1.3.6.1.4.1.57264.1.8 ([OIDIssuer]) if present, else that of the
+// legacy 1.3.6.1.4.1.57264.1.1 ([OIDIssuerV1]). A malformed .8 is not
+// overridden by .1: OIDCIssuer then reports no issuer. A nil cert has none.
 func OIDCIssuer(cert *x509.Certificate) (string, bool) {
-	if v, ok := ExtensionValue(cert, OIDIssuer); ok {
+	switch v, st := extensionValue(cert, oidIssuer); st {
+	case extOK:
 		return v, true
+	case extMalformed:
+		return "", false
 	}
-	return ExtensionValue(cert, OIDIssuerV1)
+	return ExtensionValue(cert, oidIssuerV1)
 }
 
 // SubjectAlternativeNames returns the certificate's subject alternative
-// names as strings: URIs, email addresses, DNS names and Fulcio "username"
-// otherNames (1.3.6.1.4.1.57264.1.7).
+// names as strings, in this order: URIs (as url.URL.String renders them),
+// email addresses, DNS names, and Fulcio "username" otherNames
+// (1.3.6.1.4.1.57264.1.7, [OIDOtherName]). IP addresses and other kinds of
+// name are left out. If the SAN extension is malformed no otherNames are
+// returned. A nil cert has no names.
 func SubjectAlternativeNames(cert *x509.Certificate) []string {
+	if cert == nil {
+		return nil
+	}
 	var out []string
 	for _, u := range cert.URIs {
 		out = append(out, u.String())
@@ -95,7 +137,8 @@ func otherNames(cert *x509.Certificate) []string {
 			continue
 		}
 		var seq asn1.RawValue
-		if rest, err := asn1.Unmarshal(e.Value, &seq); err != nil || len(rest) != 0 || seq.Tag != asn1.TagSequence {
+		if rest, err := asn1.Unmarshal(e.Value, &seq); err != nil || len(rest) != 0 ||
+			seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
 			return nil
 		}
 		names := seq.Bytes
@@ -119,7 +162,7 @@ func otherNames(cert *x509.Certificate) []string {
 			if err != nil {
 				continue
 			}
-			if rest, err := asn1.Unmarshal(body, &on); err != nil || len(rest) != 0 || !on.ID.Equal(OIDOtherName) {
+			if rest, err := asn1.Unmarshal(body, &on); err != nil || len(rest) != 0 || !on.ID.Equal(oidOtherNameType) {
 				continue
 			}
 			out = append(out, on.Value)
