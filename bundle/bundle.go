@@ -25,7 +25,7 @@ const (
 	MediaTypeV03       = "application/vnd.dev.sigstore.bundle.v0.3+json"
 )
 
-// ErrMalformed is wrapped by every error Parse returns.
+// ErrMalformed is wrapped by every error Parse and FromProto return.
 var ErrMalformed = errors.New("bundle: malformed")
 
 // ErrUnsupportedMediaType is wrapped (with ErrMalformed) when the bundle's
@@ -46,9 +46,11 @@ const (
 	V03 Version = 3
 )
 
+// String returns the version number as media types spell it, such as "0.3".
 func (v Version) String() string { return fmt.Sprintf("0.%d", int(v)) }
 
-// Bundle is a parsed, structurally valid, untrusted Sigstore bundle.
+// Bundle is a parsed, structurally valid, untrusted Sigstore bundle. Create
+// one with Parse or FromProto; a zero Bundle has no content.
 type Bundle struct {
 	pb        *protobundle.Bundle
 	version   Version
@@ -106,8 +108,10 @@ func (b *Bundle) MediaType() string { return b.mediaType }
 // Version returns the bundle format version.
 func (b *Bundle) Version() Version { return b.version }
 
-// Certificates returns the certificate chain, leaf first, or nil for a
-// public-key bundle. The certificates are untrusted; callers must not modify them.
+// Certificates returns the certificates the bundle carries, leaf first: the
+// chain of a version 0.1 or 0.2 bundle, the single certificate of a version
+// 0.3 bundle, or nil for a public-key bundle. The certificates are untrusted;
+// callers must not modify them.
 func (b *Bundle) Certificates() []*x509.Certificate { return b.certs }
 
 // PublicKeyHint returns the bundle's public-key hint and whether the bundle
@@ -120,46 +124,82 @@ func (b *Bundle) MessageSignature() *MessageSignature { return b.msg }
 // Envelope returns the DSSE envelope, or nil for a message-signature bundle.
 func (b *Bundle) Envelope() *Envelope { return b.env }
 
-// TlogEntries returns the transparency-log entries.
+// TlogEntries returns the transparency-log entries, in bundle order. The
+// entries are untrusted; callers must not modify them.
 func (b *Bundle) TlogEntries() []*TlogEntry { return b.entries }
 
-// RFC3161Timestamps returns the DER TimeStampResp values of the bundle.
+// RFC3161Timestamps returns the bundle's RFC 3161 timestamps (DER
+// TimeStampResp values), unparsed and in bundle order, or nil if it has none.
+// Parse checks only that each is non-empty and that none is repeated.
 func (b *Bundle) RFC3161Timestamps() [][]byte { return b.tsas }
 
 // Signature returns the signature bytes every timestamp in the bundle covers:
-// the message signature or the DSSE envelope's signature.
+// the message signature or the DSSE envelope's signature. It returns nil for a
+// zero Bundle.
 func (b *Bundle) Signature() []byte {
-	if b.msg != nil {
+	switch {
+	case b.msg != nil:
 		return b.msg.Signature
+	case b.env != nil:
+		return b.env.Signature
 	}
-	return b.env.Signature
+	return nil
 }
 
 // Proto returns a copy of the bundle as its protobuf-specs message, for
-// interoperation with code that speaks protobuf.
-func (b *Bundle) Proto() *protobundle.Bundle { return proto.Clone(b.pb).(*protobundle.Bundle) }
+// interoperation with code that speaks protobuf. It returns nil for a zero
+// Bundle.
+func (b *Bundle) Proto() *protobundle.Bundle {
+	if b.pb == nil {
+		return nil
+	}
+	return proto.Clone(b.pb).(*protobundle.Bundle)
+}
 
 var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
 
-// Parse parses and structurally validates a bundle in its JSON encoding.
+// Parse parses and structurally validates a bundle in its JSON encoding, as
+// described in the package documentation. Unknown fields are rejected. Every
+// error wraps ErrMalformed; an unknown media type also wraps
+// ErrUnsupportedMediaType. Input larger than 32 MiB is rejected.
 func Parse(data []byte) (*Bundle, error) {
 	if len(data) > limits.MaxBundleSize {
 		return nil, malformed("%d bytes exceeds the %d-byte limit", len(data), limits.MaxBundleSize)
 	}
 	var pb protobundle.Bundle
 	if err := unmarshalOptions.Unmarshal(data, &pb); err != nil {
-		return nil, malformed("%s", strings.ReplaceAll(err.Error(), "\u00a0", " "))
+		return nil, malformed("%s", protojsonError(err))
 	}
-	return FromProto(&pb)
+	return newBundle(&pb)
 }
 
-// FromProto validates a protobuf-specs bundle message and wraps it. The
-// message is copied; later changes to pb do not affect the Bundle.
+// protojsonError formats an error from protojson, whose messages contain
+// non-breaking spaces to discourage matching on them.
+func protojsonError(err error) string {
+	return strings.ReplaceAll(err.Error(), "\u00a0", " ")
+}
+
+// FromProto validates a protobuf-specs bundle message, with the same checks
+// and errors as Parse, and wraps it. The message is copied; later changes to
+// pb do not affect the Bundle.
 func FromProto(pb *protobundle.Bundle) (*Bundle, error) {
 	if pb == nil {
 		return nil, malformed("nil bundle")
 	}
-	pb = proto.Clone(pb).(*protobundle.Bundle)
+	b, err := newBundle(proto.Clone(pb).(*protobundle.Bundle))
+	if err != nil {
+		return nil, err
+	}
+	// A message built in memory, unlike one Parse decoded, may hold strings
+	// that are not valid UTF-8, which MarshalJSON could not encode.
+	if _, err := protojson.Marshal(b.pb); err != nil {
+		return nil, malformed("%s", protojsonError(err))
+	}
+	return b, nil
+}
+
+// newBundle validates pb and wraps it. The Bundle retains pb.
+func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
 	b := &Bundle{pb: pb, mediaType: pb.GetMediaType()}
 	switch b.mediaType {
 	case MediaTypeV01:

@@ -20,14 +20,18 @@
 //
 // Any other media type is rejected with an error wrapping
 // ErrUnsupportedMediaType. Version 0.1 entries must carry an inclusion
-// promise (SET); from 0.2 on they must carry an inclusion proof with a
-// checkpoint. Version 0.3 carries a single certificate instead of a chain.
-// Marshal always emits version 0.3 with the v0.3 media type.
+// promise (SET); from 0.2 on they must carry an inclusion proof. In every
+// version an inclusion proof must carry its checkpoint. Version 0.3 carries a
+// single certificate instead of a chain.
+// MarshalJSON emits version 0.3 with the MediaTypeV03 spelling, with one
+// exception: a version 0.1 bundle with an entry that lacks an inclusion
+// proof cannot be expressed in version 0.3 and keeps its version.
 //
 // # Errors
 //
-// Every error from Parse wraps ErrMalformed; errors.Is(err,
+// Every error from Parse and FromProto wraps ErrMalformed; errors.Is(err,
 // ErrUnsupportedMediaType) additionally identifies an unknown version.
 //
-// A Bundle is immutable after Parse and safe for concurrent use.
+// A Bundle is immutable after Parse and safe for concurrent use. The values
+// its methods return are shared with it; callers must not modify them.
 package bundle

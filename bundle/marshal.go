@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -14,9 +15,16 @@ import (
 // current Sigstore client reads. Older bundles are upgraded: the media type
 // becomes MediaTypeV03 and a certificate chain is reduced to its leaf
 // (version 0.3 carries only the leaf; verifiers take the rest from their
-// trusted root). A version 0.1 bundle whose entries lack inclusion proofs
-// cannot be upgraded and is emitted with its original media type.
+// trusted root). A version 0.1 bundle with an entry that lacks an inclusion
+// proof cannot be upgraded and is emitted with its original media type and
+// content.
+//
+// The encoding is deterministic: marshaling a bundle parsed from MarshalJSON's
+// output yields the same bytes.
 func (b *Bundle) MarshalJSON() ([]byte, error) {
+	if b.pb == nil {
+		return nil, errors.New("bundle: marshaling a zero Bundle")
+	}
 	pb := proto.Clone(b.pb).(*protobundle.Bundle)
 	upgrade := true
 	for _, e := range b.entries {

@@ -10,8 +10,12 @@
 // reported as snapshots, with their date, by Snapshot.
 //
 // Parsing checks, once, everything about the material that never changes:
-// every certificate chain is linked by valid signatures, every key is one of
-// sigil's allowed algorithms, every entity has a validity window with a start.
+// every certificate chain is linked by valid signatures from CA certificates,
+// every timestamp authority's signing certificate has the timeStamping
+// extended key usage, every key (of a log, or of any certificate in a chain)
+// is one of sigil's allowed algorithms, and every entity has a validity window
+// with a start that does not end before it starts. Certificate validity
+// periods are not checked here: verifiers check them against the signing time.
 // Verifiers built on a TrustedRoot do not repeat those checks per bundle.
 //
 // A TrustedRoot is immutable and safe for concurrent use.

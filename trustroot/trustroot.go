@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	prototrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/sigalg"
@@ -41,7 +43,7 @@ func malformed(format string, args ...any) error {
 }
 
 // TimeRange is a validity window. Both ends are inclusive; a zero End means
-// the window is open-ended.
+// the window is open-ended. Windows from a parsed root always have a Start.
 type TimeRange struct {
 	Start, End time.Time
 }
@@ -88,8 +90,8 @@ type TransparencyLog struct {
 	Operator string
 }
 
-// Name returns the name the log signs its checkpoints with: the host of its
-// base URL.
+// Name returns the name the log signs its checkpoints with: the host (with
+// its port, if any) of its base URL, or the base URL itself if it has no host.
 func (l *TransparencyLog) Name() string {
 	u, err := url.Parse(l.BaseURL)
 	if err != nil || u.Host == "" {
@@ -98,7 +100,9 @@ func (l *TransparencyLog) Name() string {
 	return u.Host
 }
 
-// TrustedRoot is a parsed set of trusted material.
+// TrustedRoot is a parsed, checked set of trusted material. The slices and
+// values its methods return are shared, not copied: callers must not modify
+// them.
 type TrustedRoot struct {
 	mediaType     string
 	cas           []*CertificateAuthority
@@ -124,12 +128,14 @@ func (r *TrustedRoot) CTLogs() []*TransparencyLog { return r.ctlogs }
 // TimestampAuthorities returns the trusted RFC 3161 timestamp authorities.
 func (r *TrustedRoot) TimestampAuthorities() []*CertificateAuthority { return r.tsas }
 
-// TransparencyLog returns the transparency log with the given log ID.
+// TransparencyLog returns the transparency log with the given log ID, and
+// whether there is one. If several share the ID, the first listed is returned.
 func (r *TrustedRoot) TransparencyLog(logID []byte) (*TransparencyLog, bool) {
 	return findLog(r.tlogs, logID)
 }
 
-// CTLog returns the certificate-transparency log with the given log ID.
+// CTLog returns the certificate-transparency log with the given log ID, and
+// whether there is one. If several share the ID, the first listed is returned.
 func (r *TrustedRoot) CTLog(logID []byte) (*TransparencyLog, bool) {
 	return findLog(r.ctlogs, logID)
 }
@@ -143,15 +149,19 @@ func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
 	return nil, false
 }
 
-// SigningConfig returns the JSON signing configuration carried by a
-// ClientTrustConfig document, or nil.
-func (r *TrustedRoot) SigningConfig() []byte { return r.signingConfig }
+// SigningConfig returns the signing configuration carried by a
+// ClientTrustConfig document, as compact protobuf-specs JSON, or nil when the
+// root came from a trusted_root.json document or the configuration was
+// absent. It is returned as is, not checked. The result is a copy.
+func (r *TrustedRoot) SigningConfig() []byte { return bytes.Clone(r.signingConfig) }
 
 // Snapshot reports whether the root is one of sigil's embedded snapshots of
 // the public-good instance and, if so, the date it was taken.
 func (r *TrustedRoot) Snapshot() (time.Time, bool) { return r.snapshot, !r.snapshot.IsZero() }
 
-// FromFile reads a trusted_root.json or ClientTrustConfig file; see ParseJSON.
+// FromFile reads a trusted_root.json or ClientTrustConfig file and parses it
+// with ParseJSON. Errors reading the file are returned wrapped, not as
+// ErrMalformed.
 func FromFile(path string) (*TrustedRoot, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -165,42 +175,74 @@ func FromFile(path string) (*TrustedRoot, error) {
 	return ParseJSON(data)
 }
 
+// Unknown fields are ignored, so that documents written for newer versions
+// of the format still parse.
 var jsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
 
+// protojsonError formats an error from protojson, whose messages contain
+// non-breaking spaces to discourage matching on them.
+func protojsonError(err error) string {
+	return strings.ReplaceAll(err.Error(), "\u00a0", " ")
+}
+
 // ParseJSON parses a trusted root (media types trustedroot v0.1, in both
-// spellings, and v0.2) or a ClientTrustConfig document. Errors about the
-// document's content wrap ErrMalformed.
+// spellings, and v0.2) or a ClientTrustConfig document, and checks it as
+// described in the package documentation. Unknown fields are ignored. Every
+// error wraps ErrMalformed. Input larger than 4 MiB is rejected.
 func ParseJSON(data []byte) (*TrustedRoot, error) {
 	if len(data) > limits.MaxTrustedRootSize {
 		return nil, malformed("%d bytes exceeds the limit of %d", len(data), limits.MaxTrustedRootSize)
 	}
 	var ctc prototrust.ClientTrustConfig
-	if err := jsonOpts.Unmarshal(data, &ctc); err == nil && ctc.GetMediaType() == MediaTypeClientTrustConfig {
+	ctcErr := jsonOpts.Unmarshal(data, &ctc)
+	if ctcErr == nil && ctc.GetMediaType() == MediaTypeClientTrustConfig {
 		if ctc.GetTrustedRoot() == nil {
 			return nil, malformed("client trust config without trusted root")
 		}
 		r, err := fromProto(ctc.GetTrustedRoot())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (trustedRoot)", err)
 		}
 		r.mediaType = MediaTypeClientTrustConfig
 		if sc := ctc.GetSigningConfig(); sc != nil {
-			if r.signingConfig, err = protojson.Marshal(sc); err != nil {
+			out, err := protojson.Marshal(sc)
+			if err != nil {
+				return nil, malformed("signing config: %v", protojsonError(err))
+			}
+			// protojson randomizes insignificant whitespace; compact it so
+			// the result is deterministic.
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, out); err != nil {
 				return nil, malformed("signing config: %v", err)
 			}
+			r.signingConfig = buf.Bytes()
 		}
 		return r, nil
 	}
 	var tr prototrust.TrustedRoot
 	if err := jsonOpts.Unmarshal(data, &tr); err != nil {
-		return nil, malformed("%v", err)
+		return nil, malformed("%s", protojsonError(err))
+	}
+	if tr.GetMediaType() == MediaTypeClientTrustConfig {
+		// A client trust config whose content failed to parse: report why
+		// rather than an unsupported trusted-root media type.
+		return nil, malformed("client trust config: %s", protojsonError(ctcErr))
 	}
 	return fromProto(&tr)
 }
 
-// FromProto builds a TrustedRoot from a protobuf-specs TrustedRoot message.
-func FromProto(tr *prototrust.TrustedRoot) (*TrustedRoot, error) { return fromProto(tr) }
+// FromProto builds a TrustedRoot from a protobuf-specs TrustedRoot message,
+// with the same checks as ParseJSON. Every error wraps ErrMalformed. The
+// TrustedRoot does not share memory with tr: later changes to tr do not
+// affect it.
+func FromProto(tr *prototrust.TrustedRoot) (*TrustedRoot, error) {
+	if tr == nil {
+		return nil, malformed("nil trusted root")
+	}
+	return fromProto(proto.Clone(tr).(*prototrust.TrustedRoot))
+}
 
+// fromProto builds a TrustedRoot from tr, which it may retain.
 func fromProto(tr *prototrust.TrustedRoot) (*TrustedRoot, error) {
 	r := &TrustedRoot{mediaType: tr.GetMediaType()}
 	switch r.mediaType {
@@ -338,6 +380,9 @@ func parseCA(ca *prototrust.CertificateAuthority, tsa bool) (*CertificateAuthori
 		if err != nil {
 			return nil, malformed("authority %s certificate %d: %v", ca.GetUri(), i, err)
 		}
+		if _, err := sigalg.ForKey(cert.PublicKey); err != nil {
+			return nil, malformed("authority %s certificate %d (%s): %v", ca.GetUri(), i, cert.Subject, err)
+		}
 		c.Certificates = append(c.Certificates, cert)
 	}
 	if err := checkChain(c.Certificates, tsa); err != nil {
@@ -399,13 +444,13 @@ var (
 
 // Dates of the embedded snapshots.
 var (
-	ProductionSnapshotDate = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-	StagingSnapshotDate    = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	productionSnapshotDate = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	stagingSnapshotDate    = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
 )
 
 var (
-	production = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(productionJSON, ProductionSnapshotDate) })
-	staging    = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(stagingJSON, StagingSnapshotDate) })
+	production = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(productionJSON, productionSnapshotDate) })
+	staging    = sync.OnceValues(func() (*TrustedRoot, error) { return embedded(stagingJSON, stagingSnapshotDate) })
 )
 
 func embedded(data []byte, date time.Time) (*TrustedRoot, error) {
@@ -418,13 +463,14 @@ func embedded(data []byte, date time.Time) (*TrustedRoot, error) {
 }
 
 // PublicGood returns the embedded snapshot of the public-good production
-// instance's trusted root. It never touches the network; for current trust
-// material use a TUF-backed source.
+// instance's trusted root; Snapshot reports its date. It never touches the
+// network; for current trust material use a TUF-backed source. Every call
+// returns the same TrustedRoot.
 func PublicGood() (*TrustedRoot, error) { return production() }
 
 // PublicGoodStaging returns the embedded snapshot of the public-good staging
-// instance's trusted root.
+// instance's trusted root, like PublicGood.
 func PublicGoodStaging() (*TrustedRoot, error) { return staging() }
 
-// LogIDString formats a log ID for messages.
+// LogIDString formats a log ID for messages, as lowercase hex.
 func LogIDString(id []byte) string { return hex.EncodeToString(id) }

@@ -1,0 +1,65 @@
+package bundle_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/sigil-dev/sigil/bundle"
+)
+
+func ExampleParse() {
+	data, err := os.ReadFile("../testdata/conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := bundle.Parse(data)
+	if err != nil {
+		// errors.Is(err, bundle.ErrMalformed) holds for every error.
+		log.Fatal(err)
+	}
+	content := "message signature"
+	if env := b.Envelope(); env != nil {
+		content = "DSSE envelope of " + env.PayloadType
+	}
+	fmt.Println("version:", b.Version())
+	fmt.Println("media type:", b.MediaType())
+	fmt.Println("content:", content)
+	fmt.Println("tlog entries:", len(b.TlogEntries()))
+	for _, e := range b.TlogEntries() {
+		fmt.Printf("  %s/%s at index %d\n", e.Kind, e.KindVersion, e.LogIndex)
+	}
+	fmt.Println("timestamps:", len(b.RFC3161Timestamps()))
+	// Output:
+	// version: 0.3
+	// media type: application/vnd.dev.sigstore.bundle.v0.3+json
+	// content: DSSE envelope of application/vnd.in-toto+json
+	// tlog entries: 1
+	//   dsse/0.0.1 at index 155690850
+	// timestamps: 0
+}
+
+func ExampleBundle_MarshalJSON() {
+	data, err := os.ReadFile("../testdata/conformance/bundle-verify/happy-path-v0.1/bundle.sigstore.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := bundle.Parse(data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("read:", b.Version(), b.MediaType(), len(b.Certificates()), "certificate(s)")
+
+	out, err := b.MarshalJSON()
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err = bundle.Parse(out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("wrote:", b.Version(), b.MediaType(), len(b.Certificates()), "certificate(s)")
+	// Output:
+	// read: 0.1 application/vnd.dev.sigstore.bundle+json;version=0.1 1 certificate(s)
+	// wrote: 0.3 application/vnd.dev.sigstore.bundle.v0.3+json 1 certificate(s)
+}
