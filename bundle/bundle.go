@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/sigalg"
 )
 
 // Media types of the bundle versions sigil reads. MediaTypeV03 is the one it writes.
@@ -282,13 +283,8 @@ func (b *Bundle) parseMaterial(vm *protobundle.VerificationMaterial) error {
 }
 
 func hashFromProto(a protocommon.HashAlgorithm) (crypto.Hash, error) {
-	switch a {
-	case protocommon.HashAlgorithm_SHA2_256:
-		return crypto.SHA256, nil
-	case protocommon.HashAlgorithm_SHA2_384:
-		return crypto.SHA384, nil
-	case protocommon.HashAlgorithm_SHA2_512:
-		return crypto.SHA512, nil
+	if h, ok := sigalg.DigestByProtoName(a.String()); ok {
+		return h, nil
 	}
 	return 0, malformed("unsupported digest algorithm %v", a)
 }

@@ -306,13 +306,8 @@ func parseRange(tr *protocommon.TimeRange) (TimeRange, error) {
 }
 
 func hashOf(a protocommon.HashAlgorithm) (crypto.Hash, error) {
-	switch a {
-	case protocommon.HashAlgorithm_SHA2_256:
-		return crypto.SHA256, nil
-	case protocommon.HashAlgorithm_SHA2_384:
-		return crypto.SHA384, nil
-	case protocommon.HashAlgorithm_SHA2_512:
-		return crypto.SHA512, nil
+	if h, ok := sigalg.DigestByProtoName(a.String()); ok {
+		return h, nil
 	}
 	return 0, malformed("unsupported hash algorithm %v", a)
 }

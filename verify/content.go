@@ -140,13 +140,12 @@ func parseStatement(payload []byte) (*Statement, error) {
 	return &st, nil
 }
 
-var hashNames = map[crypto.Hash]string{crypto.SHA256: "sha256", crypto.SHA384: "sha384", crypto.SHA512: "sha512"}
-
 func matchSubject(st *Statement, a Artifact) error {
 	var want map[crypto.Hash][]byte
 	if a.r != nil {
 		var algs []crypto.Hash
-		for h, name := range hashNames {
+		for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+			name := sigalg.DigestName(h)
 			for _, s := range st.Subject {
 				if _, ok := s.Digest[name]; ok {
 					algs = append(algs, h)
@@ -166,7 +165,7 @@ func matchSubject(st *Statement, a Artifact) error {
 		want = map[crypto.Hash][]byte{a.alg: a.digest}
 	}
 	for h, d := range want {
-		name := hashNames[h]
+		name := sigalg.DigestName(h)
 		for _, s := range st.Subject {
 			got, ok := s.Digest[name]
 			if !ok {

@@ -19,6 +19,7 @@ import (
 	"strconv"
 
 	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/sigalg"
 )
 
 // ErrMalformed is wrapped by every ParseBody error.
@@ -110,15 +111,8 @@ type hexDigest struct {
 }
 
 func (h hexDigest) parse() (Digest, error) {
-	var alg crypto.Hash
-	switch h.Algorithm {
-	case "sha256":
-		alg = crypto.SHA256
-	case "sha384":
-		alg = crypto.SHA384
-	case "sha512":
-		alg = crypto.SHA512
-	default:
+	alg, ok := sigalg.DigestByName(h.Algorithm)
+	if !ok {
 		return Digest{}, malformed("unsupported hash algorithm %q", h.Algorithm)
 	}
 	v, err := hex.DecodeString(h.Value)
@@ -134,15 +128,8 @@ type v2Digest struct {
 }
 
 func (h v2Digest) parse() (Digest, error) {
-	var alg crypto.Hash
-	switch h.Algorithm {
-	case "SHA2_256":
-		alg = crypto.SHA256
-	case "SHA2_384":
-		alg = crypto.SHA384
-	case "SHA2_512":
-		alg = crypto.SHA512
-	default:
+	alg, ok := sigalg.DigestByProtoName(h.Algorithm)
+	if !ok {
 		return Digest{}, malformed("unsupported hash algorithm %q", h.Algorithm)
 	}
 	if len(h.Digest) != alg.Size() {
