@@ -2,10 +2,13 @@ package verify_test
 
 import (
 	"crypto"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
@@ -91,4 +94,62 @@ func ExampleNew() {
 	// Output:
 	// verify: RequireSCTs(5), but the trusted root lists 2 CT logs
 	// verify: UnsafeNoSCTs() conflicts with RequireSCTs(1)
+}
+
+// Stage 1 and 2 of adoption: a bundle signed with a long-lived key, verified
+// with the key the caller trusts (here with the public-good root, which also
+// asks for the bundle's transparency-log entry and a timestamp).
+func ExampleWithPublicKey() {
+	dir := "../testdata/conformance/bundle-verify/managed-key-happy-path/"
+	pemKey, _ := os.ReadFile(dir + "key.pub")
+	blk, _ := pem.Decode(pemKey)
+	pub, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		panic(err)
+	}
+	root, _ := trustroot.PublicGood()
+	v, err := verify.New(root, verify.WithPublicKey("", pub))
+	if err != nil {
+		panic(err)
+	}
+	data, _ := os.ReadFile(dir + "bundle.sigstore.json")
+	b, _ := bundle.Parse(data)
+	artifact, _ := os.Open("../testdata/conformance/bundle-verify/a.txt")
+	defer artifact.Close()
+	res, err := v.Verify(b, verify.ArtifactReader(artifact), policy.PublicKey(pub))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("certificate:", res.Signer.Certificate != nil)
+	fmt.Println("log entries:", len(res.TlogEntries), "timestamps:", len(res.Timestamps))
+	// Output:
+	// certificate: false
+	// log entries: 1 timestamps: 2
+}
+
+// The artifact can be streamed: it is hashed once, in constant memory,
+// whatever its size.
+func ExampleArtifactReader() {
+	root, _ := trustroot.PublicGood()
+	v, _ := verify.New(root)
+	data, _ := os.ReadFile("../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
+	b, _ := bundle.Parse(data)
+	f, err := os.Open("../testdata/conformance/bundle-verify/a.txt")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	_, err = v.Verify(b, verify.ArtifactReader(f), policy.Identity(
+		"https://token.actions.githubusercontent.com",
+		"https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"))
+	fmt.Println("verified:", err == nil)
+
+	_, err = v.Verify(b, verify.ArtifactReader(strings.NewReader("not the artifact")), policy.UnsafeAnySigner())
+	var verr *verify.Error
+	errors.As(err, &verr)
+	fmt.Println("other artifact fails at:", verr.Step)
+	// Output:
+	// verified: true
+	// other artifact fails at: artifact
 }
