@@ -247,6 +247,19 @@ func runCase(t testing.TB, c conformanceCase, mode string) error {
 	if err != nil && res != nil {
 		t.Fatal("result returned with an error")
 	}
+	// Audit must agree with Verify: verified exactly when Verify succeeds,
+	// and its first failure is Verify's error.
+	if mode == "PATH" {
+		f, _ := os.ReadFile(filepath.Join(conformanceDir, c.Artifact))
+		a = verify.ArtifactReader(bytes.NewReader(f))
+	}
+	rep := v.Audit(b, a, p)
+	switch {
+	case rep.Verified() != (err == nil):
+		t.Fatalf("Audit verified=%v, Verify error %v", rep.Verified(), err)
+	case err != nil && (rep.Result != nil || rep.Failures[0].Error() != err.Error()):
+		t.Fatalf("Audit's first failure %v differs from Verify's %v", rep.Failures[0], err)
+	}
 	return err
 }
 

@@ -30,6 +30,13 @@
 // signature algorithm comes from the key and sigil's allow-list, never from
 // the bundle.
 //
+// # Audit mode
+//
+// Audit runs every check Verify runs without stopping at the first failure
+// and returns a Report listing them all, for deployments that roll
+// verification out fail-open before enforcing it. The Report carries a
+// Result only when the bundle fully verified; Verify is always fail-closed.
+//
 // # Errors
 //
 // Verify returns (nil, *Error) on every failure: Error.Step names the check

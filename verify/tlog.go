@@ -25,14 +25,18 @@ import (
 //
 // An entry without a verified integrated time (Rekor v2) is dated by the
 // verified RFC 3161 timestamps: the log's key must be valid at each of them.
-func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res *Result) ([]rekor.Digest, []time.Time, error) {
+func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res *Result) ([]rekor.Digest, []time.Time, bool) {
+	v := r.v
 	var digests []rekor.Digest
 	var times []time.Time
 	logs := map[string]bool{}
 	for i, e := range b.TlogEntries() {
 		le, d, err := v.verifyEntry(b, s, e, tsaTimes)
 		if err != nil {
-			return nil, nil, fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", i, e.LogIndex, err))
+			if r.fail(fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", i, e.LogIndex, err))) {
+				return nil, nil, true
+			}
+			continue // audit: an entry that failed proves nothing
 		}
 		if d.Alg != 0 {
 			digests = append(digests, d)
@@ -45,9 +49,12 @@ func (v *Verifier) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time,
 		logs[string(e.LogID)] = true
 	}
 	if len(logs) < v.cfg.tlogs.n {
-		return nil, nil, fail(StepTransparencyLog, fmt.Errorf("%w: %d verified entries from distinct logs, need %d", ErrThreshold, len(logs), v.cfg.tlogs.n))
+		err := fail(StepTransparencyLog, fmt.Errorf("%w: %d verified entries from distinct logs, need %d", ErrThreshold, len(logs), v.cfg.tlogs.n))
+		if r.fail(err) {
+			return nil, nil, true
+		}
 	}
-	return digests, times, nil
+	return digests, times, false
 }
 
 func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry, tsaTimes []time.Time) (LogEntry, rekor.Digest, error) {

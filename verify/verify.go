@@ -210,25 +210,54 @@ type signer struct {
 // verified time must fall within the certificate's validity. SCTs from logs
 // the trusted root does not list are ignored.
 func (v *Verifier) Verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) (*Result, error) {
+	r := &run{v: v, failFast: true}
+	res := r.verify(b, artifact, p)
+	if len(r.failed) > 0 {
+		return nil, r.failed[0]
+	}
+	return res, nil
+}
+
+// run is one verification. In fail-fast mode (Verify) it stops at the first
+// failed check; in audit mode (Audit) it records the failure and goes on
+// with whatever the failed check left verified.
+type run struct {
+	v        *Verifier
+	failFast bool
+	failed   []*Error
+}
+
+// fail records a failed check and reports whether to stop.
+func (r *run) fail(err *Error) (stop bool) {
+	r.failed = append(r.failed, err)
+	return r.failFast
+}
+
+func (r *run) verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) *Result {
+	v := r.v
 	if b == nil {
-		return nil, fail(StepBundle, errors.New("nil bundle"))
+		r.fail(fail(StepBundle, errors.New("nil bundle")))
+		return nil
 	}
-	if p == nil {
-		return nil, fail(StepPolicy, errors.New("nil policy (use policy.UnsafeAnySigner to accept any signer)"))
+	if p == nil && r.fail(fail(StepPolicy, errors.New("nil policy (use policy.UnsafeAnySigner to accept any signer)"))) {
+		return nil
 	}
-	if err := artifact.check(); err != nil {
-		return nil, fail(StepArtifact, err)
+	artifactErr := artifact.check()
+	if artifactErr != nil && r.fail(fail(StepArtifact, artifactErr)) {
+		return nil
 	}
 	s, err := v.signer(b)
 	if err != nil {
-		return nil, err
+		// Without a signing key nothing else can be checked.
+		r.fail(asError(err))
+		return nil
 	}
 	res := &Result{MediaType: b.MediaType()}
 
 	times, tsErr := v.verifyTimestamps(b, res)
-	entryDigests, ltimes, err := v.verifyTlog(b, s, times, res)
-	if err != nil {
-		return nil, err
+	entryDigests, ltimes, stop := r.verifyTlog(b, s, times, res)
+	if stop {
+		return nil
 	}
 	times = append(times, ltimes...)
 	if n := distinctSources(res.Timestamps); n < v.cfg.timestamps.n {
@@ -236,26 +265,40 @@ func (v *Verifier) Verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) 
 		if tsErr != nil {
 			err = fmt.Errorf("%w (%v)", err, tsErr)
 		}
-		return nil, fail(StepTimestamp, err)
+		if r.fail(fail(StepTimestamp, err)) {
+			return nil
+		}
 	}
 	if s.cert != nil {
 		if len(times) == 0 {
 			times = append(times, v.cfg.now())
 		}
-		if err := v.verifyCertificate(b, s, times, res); err != nil {
-			return nil, err
+		if err := v.verifyCertificate(b, s, times, res); err != nil && r.fail(asError(err)) {
+			return nil
 		}
 	} else {
 		res.Signer = Signer{PublicKey: s.pub, KeyHint: s.hint}
 	}
-	if err := v.verifyContent(b, s, artifact, entryDigests, res); err != nil {
-		return nil, err
+	if artifactErr == nil {
+		if err := v.verifyContent(b, s, artifact, entryDigests, res); err != nil && r.fail(asError(err)) {
+			return nil
+		}
 	}
-	in := &policy.Input{Certificate: s.cert, PublicKey: s.pub}
-	if err := p.Evaluate(in); err != nil {
-		return nil, fail(StepPolicy, err)
+	if p != nil {
+		in := &policy.Input{Certificate: s.cert, PublicKey: s.pub}
+		if err := p.Evaluate(in); err != nil && r.fail(fail(StepPolicy, err)) {
+			return nil
+		}
 	}
-	return res, nil
+	return res
+}
+
+// asError returns err as an *Error; every stage returns one.
+func asError(err error) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	return fail(StepBundle, err)
 }
 
 func distinctSources(ts []Timestamp) int {
@@ -266,6 +309,7 @@ func distinctSources(ts []Timestamp) int {
 	return len(seen)
 }
 
+// signer returns the bundle's signing credential; errors are *Error.
 func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
 	if certs := b.Certificates(); len(certs) > 0 {
 		leaf := certs[0]

@@ -336,3 +336,36 @@ func TestRekorV2LogWindow(t *testing.T) {
 	_, err = v.Verify(f.mutated(t, nil), verify.ArtifactReader(bytes.NewReader(f.artifact)), policy.Identity(ghIssuer, beacon))
 	assertStep(t, err, verify.StepTransparencyLog, "log key's validity window")
 }
+
+// TestAudit: audit mode reports every failed check and exposes no result
+// unless the bundle fully verified.
+func TestAudit(t *testing.T) {
+	f := load(t, "bundle-verify/happy-path-v0.3/bundle.sigstore.json", "trusted_roots/production.trusted_root.json")
+	v, _ := verify.New(f.root)
+	b := f.mutated(t, nil)
+
+	rep := v.Audit(b, verify.ArtifactReader(bytes.NewReader(f.artifact)), policy.Identity(ghIssuer, beacon))
+	if !rep.Verified() || rep.Result == nil || len(rep.Failures) != 0 {
+		t.Fatalf("good bundle: %+v", rep)
+	}
+
+	rep = v.Audit(b, verify.ArtifactReader(strings.NewReader("other")), policy.Identity(ghIssuer, "someone-else"))
+	var steps []verify.Step
+	for _, f := range rep.Failures {
+		steps = append(steps, f.Step)
+	}
+	if rep.Verified() || rep.Result != nil || len(steps) != 2 || steps[0] != verify.StepArtifact || steps[1] != verify.StepPolicy {
+		t.Fatalf("want artifact and policy failures and no result, got %v (result %v)", steps, rep.Result != nil)
+	}
+
+	// A bad SET and a bad artifact: both reported, in Verify's order.
+	bad := f.mutated(t, func(m map[string]any) { flipB64(m, entry("inclusionPromise", "signedEntryTimestamp")...) })
+	rep = v.Audit(bad, verify.ArtifactReader(strings.NewReader("other")), policy.Identity(ghIssuer, beacon))
+	steps = steps[:0]
+	for _, f := range rep.Failures {
+		steps = append(steps, f.Step)
+	}
+	if len(steps) < 2 || steps[0] != verify.StepTransparencyLog || steps[len(steps)-1] != verify.StepArtifact {
+		t.Fatalf("got %v", rep.Failures)
+	}
+}
