@@ -1,0 +1,233 @@
+package sign
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/signer"
+)
+
+// A BundleBuilder signs artifacts, digests and DSSE payloads with one
+// credential and makes Sigstore bundles (version 0.3) of the signatures,
+// with the timestamps, transparency-log entries and certificates its
+// options obtain. It is immutable and safe for concurrent use if the
+// credential's key and the services it was given are.
+type BundleBuilder struct {
+	cred *signer.Credential
+	alg  sigalg.Algorithm // the key's algorithm over its digest
+	cfg  *config
+}
+
+// ErrSelfCheck is wrapped by the error a Sign method returns when the bundle
+// it made failed the self-check (WithSelfCheck). The error also wraps the
+// self-check's own error: a *verify.Error, for verify's SelfCheck.
+var ErrSelfCheck = errors.New("sign: self-check failed")
+
+// NewBundleBuilder prepares a BundleBuilder for c. Every option is checked
+// here, and NewBundleBuilder fails naming the option at fault. The
+// credential's key must be one of sigil's allowed algorithms.
+//
+// Defaults: bundles name the signer by the credential's certificate (the
+// leaf; verifiers take intermediates and roots from their trusted root) or
+// its public-key hint; no timestamp, no transparency-log entry, no
+// self-check; crypto/rand.Reader.
+func NewBundleBuilder(c *signer.Credential, opts ...Option) (*BundleBuilder, error) {
+	if c == nil {
+		return nil, errors.New("sign: nil credential")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	alg, err := messageAlgorithm(c.PublicKey(), c.HashFunc())
+	if err != nil {
+		return nil, fmt.Errorf("sign: credential: %w", err)
+	}
+	if cfg.certs != nil && len(c.Certificates()) > 0 {
+		return nil, errors.New("sign: WithCertificateProvider: the credential already has a certificate chain")
+	}
+	if cfg.rand == nil {
+		cfg.rand = rand.Reader
+	}
+	return &BundleBuilder{cred: c, alg: alg, cfg: cfg}, nil
+}
+
+// messageAlgorithm returns the allow-listed algorithm with which pub signs
+// digests made with h: as sigil's verifier checks them (Ed25519 keys sign
+// digests as Ed25519ph).
+func messageAlgorithm(pub crypto.PublicKey, h crypto.Hash) (sigalg.Algorithm, error) {
+	alg, err := sigalg.ForKey(pub)
+	if err != nil {
+		return sigalg.Algorithm{}, err
+	}
+	if alg == sigalg.Ed25519 {
+		alg = sigalg.Ed25519ph
+	}
+	return alg.WithHash(h)
+}
+
+// SignArtifact reads artifact to its end, hashing it once with the
+// credential's hash function in constant memory, signs the digest and
+// returns the bundle. The context is checked between reads. Errors reading
+// the artifact are returned wrapped.
+func (b *BundleBuilder) SignArtifact(ctx context.Context, artifact io.Reader) (*bundle.Bundle, error) {
+	if artifact == nil {
+		return nil, errors.New("sign: nil artifact reader")
+	}
+	h := b.cred.HashFunc()
+	digest, err := hashReader(ctx, artifact, h)
+	if err != nil {
+		return nil, err
+	}
+	return b.signDigest(ctx, h, digest)
+}
+
+// SignDigest signs a precomputed artifact digest and returns the bundle.
+// alg must be the credential's hash function (Credential.HashFunc), the
+// digest it signs: SHA-256 for ECDSA P-256 and RSA keys, SHA-384 for P-384,
+// SHA-512 for P-521 and Ed25519.
+func (b *BundleBuilder) SignDigest(ctx context.Context, alg crypto.Hash, digest []byte) (*bundle.Bundle, error) {
+	if want := b.cred.HashFunc(); alg != want {
+		return nil, fmt.Errorf("sign: SignDigest with a %v digest, the credential's key signs %v digests", alg, want)
+	}
+	if len(digest) != alg.Size() {
+		return nil, fmt.Errorf("sign: %d-byte digest for %v", len(digest), alg)
+	}
+	return b.signDigest(ctx, alg, digest)
+}
+
+func (b *BundleBuilder) signDigest(ctx context.Context, alg crypto.Hash, digest []byte) (*bundle.Bundle, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := b.material(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := b.cred.SignDigest(b.cfg.rand, digest)
+	if err != nil {
+		return nil, fmt.Errorf("sign: signing: %w", err)
+	}
+	msg := &bundle.MessageSignature{DigestAlgorithm: alg, Digest: digest, Signature: sig}
+	return finish(ctx, b.cfg, m, msg, nil)
+}
+
+// SignDSSE signs payload in a DSSE envelope of payloadType and returns the
+// bundle. The key signs the envelope's pre-authentication encoding (PAE):
+// hashed with the credential's hash function, or itself for Ed25519.
+func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payload []byte) (*bundle.Bundle, error) {
+	if payloadType == "" {
+		return nil, errors.New("sign: empty DSSE payload type")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := b.material(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := b.cred.SignMessage(b.cfg.rand, dsse.PAE(payloadType, payload))
+	if err != nil {
+		return nil, fmt.Errorf("sign: signing: %w", err)
+	}
+	env := &bundle.Envelope{PayloadType: payloadType, Payload: payload, Signature: sig}
+	return finish(ctx, b.cfg, m, nil, env)
+}
+
+// SignStatement signs an in-toto v1 statement in a DSSE envelope of type
+// InTotoPayloadType and returns the bundle. The statement must have a
+// predicate type and at least one subject, each with at least one digest;
+// SHA-2 digests ("sha256", "sha384", "sha512") must be lowercase hex of the
+// right length. Statements of a million subjects are accepted.
+func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bundle.Bundle, error) {
+	payload, err := encodeStatement(st)
+	if err != nil {
+		return nil, err
+	}
+	return b.SignDSSE(ctx, InTotoPayloadType, payload)
+}
+
+// material returns who the bundle names as its signer: the credential's
+// certificate, one from the certificate provider, or its public key.
+func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
+	pub := b.cred.PublicKey()
+	if certs := b.cred.Certificates(); len(certs) > 0 {
+		return &Material{pub: pub, leaf: certs[0]}, nil
+	}
+	if b.cfg.certs == nil {
+		return &Material{pub: pub, hint: b.cred.Hint()}, nil
+	}
+	chain, err := b.cfg.certs.Certificate(ctx, credentialSigner{b.cred, b.cfg.rand})
+	if err != nil {
+		return nil, fmt.Errorf("sign: certificate provider: %w", err)
+	}
+	if len(chain) == 0 || chain[0] == nil {
+		return nil, errors.New("sign: certificate provider returned no certificate")
+	}
+	if !sigalg.EqualKeys(pub, chain[0].PublicKey) {
+		return nil, errors.New("sign: certificate provider returned a certificate for another key")
+	}
+	return &Material{pub: pub, leaf: chain[0]}, nil
+}
+
+// credentialSigner lends a Credential's key to a CertificateProvider for a
+// proof of possession, without exposing the key itself.
+type credentialSigner struct {
+	c    *signer.Credential
+	rand io.Reader
+}
+
+func (s credentialSigner) Public() crypto.PublicKey { return s.c.PublicKey() }
+
+func (s credentialSigner) Sign(_ io.Reader, data []byte, opts crypto.SignerOpts) ([]byte, error) {
+	h := crypto.Hash(0)
+	if opts != nil {
+		h = opts.HashFunc()
+	}
+	_, isEd := s.c.PublicKey().(ed25519.PublicKey)
+	switch {
+	case isEd && h == 0:
+		return s.c.SignMessage(s.rand, data)
+	case h == s.c.HashFunc():
+		return s.c.SignDigest(s.rand, data)
+	}
+	return nil, fmt.Errorf("sign: the credential's key signs %v digests, not %v", s.c.HashFunc(), h)
+}
+
+// hashReader reads r to its end once, hashing it with h.
+func hashReader(ctx context.Context, r io.Reader, h crypto.Hash) ([]byte, error) {
+	d := h.New()
+	bufp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bufp)
+	buf := *bufp
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := r.Read(buf)
+		d.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sign: reading artifact: %w", err)
+		}
+	}
+	return d.Sum(nil), nil
+}
+
+// copyBuffers recycles the buffers artifacts stream through.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// optionNames formats option names for messages.
+func optionNames(names []string) string { return strings.Join(names, ", ") }

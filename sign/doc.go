@@ -1,0 +1,67 @@
+// Package sign makes Sigstore bundles: it hashes (streaming), signs with any
+// key, and collects the evidence verifiers ask for — RFC 3161 timestamps,
+// transparency-log entries, a certificate — into a version 0.3 bundle.
+//
+// # Signing
+//
+// Keys and what verifiers will know them by come from package signer, as a
+// *signer.Credential: an in-memory or file key, a key in an HSM or KMS
+// behind crypto.Signer, with a public-key hint or a certificate chain.
+// Prepare one BundleBuilder per credential and reuse it:
+//
+//	cred, err := signer.FromKey(key)                 // any crypto.Signer
+//	b, err := sign.NewBundleBuilder(cred)
+//	bun, err := b.SignArtifact(ctx, f)               // streamed, hashed once
+//	out, err := bun.MarshalJSON()
+//
+// SignArtifact reads an artifact of any size in constant memory and signs
+// its digest; SignDigest signs a digest computed elsewhere; SignDSSE signs a
+// payload in a DSSE envelope; SignStatement signs an in-toto statement (a
+// model-signing manifest of many thousands of subjects is one statement).
+// The digest algorithm comes from the key (Credential.HashFunc), never from
+// the caller: SHA-256 for ECDSA P-256 and RSA, SHA-384 for P-384, SHA-512
+// for P-521 and Ed25519 (Ed25519ph for digests, pure Ed25519 for DSSE).
+//
+// A signature made elsewhere — by a signing service, or an HSM driven by
+// other software — becomes a bundle with AssembleMessage or AssembleDSSE,
+// which verify it against the signer's public key or certificate (Material)
+// before anything else.
+//
+// # Timestamps, logs and certificates
+//
+// Optional steps go through small interfaces that clients of Sigstore
+// services implement: Timestamper (a TSA), TransparencyLog (Rekor v1 or v2)
+// and CertificateProvider (Fulcio, for keyless signing). This package does
+// no network I/O of its own; every method that may reach a service takes a
+// context first. The steps run in the order sign, timestamp (over the
+// signature), log, bundle, self-check. A service that fails fails the
+// signing: no bundle is returned without the evidence the options asked for.
+//
+// # Verifying what is signed
+//
+// WithSelfCheck verifies every bundle before it is returned; pass it
+// (*verify.Verifier).SelfCheck() for a verifier built on the trusted root
+// your users will verify with. A bundle that fails is never returned.
+// Package sign does not import package verify: the function is the only
+// link between them.
+//
+// # Output
+//
+// Bundles use media type bundle.MediaTypeV03. A certificate credential's
+// bundles carry only the leaf certificate: verifiers find intermediates and
+// roots in their trusted root (a BYO-PKI root lists the intermediate and the
+// root as one certificate authority). Key credentials' bundles carry the
+// public-key hint; verifiers are given the key itself.
+//
+// # Errors
+//
+// Option errors name the option. Errors from services (timestamp authority,
+// log, certificate provider) and from reading the artifact are returned
+// wrapped, so errors.Is finds context.Canceled and network errors.
+// ErrSelfCheck marks a bundle that failed its self-check; the self-check's
+// own error is wrapped too. ErrInvalidSignature marks a signature given to
+// Assemble that does not verify.
+//
+// A BundleBuilder is immutable and safe for concurrent use by multiple
+// goroutines when its credential's key and its services are.
+package sign

@@ -1,0 +1,467 @@
+package sign_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/signer"
+	"github.com/sigil-dev/sigil/verify"
+)
+
+func keyCred(t testing.TB, name string) *signer.Credential {
+	t.Helper()
+	c, err := signer.FromKey(key(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type providerFunc func(ctx context.Context, key crypto.Signer) ([]*x509.Certificate, error)
+
+func (f providerFunc) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Certificate, error) {
+	return f(ctx, key)
+}
+
+func TestNewBundleBuilderOptions(t *testing.T) {
+	cred := keyCred(t, "p256")
+	p := singleCA(t)
+	chainCred, err := signer.WithCertificateChain(key("p256"), []*x509.Certificate{p.issue(t, key("p256").Public())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := providerFunc(func(context.Context, crypto.Signer) ([]*x509.Certificate, error) { return nil, nil })
+	check := func(*bundle.Bundle, crypto.Hash, []byte) error { return nil }
+	for _, tc := range []struct {
+		name string
+		cred *signer.Credential
+		opts []sign.Option
+		want string // substring of the error; "" for success
+	}{
+		{"defaults", cred, nil, ""},
+		{"all", cred, []sign.Option{sign.WithTimestamper(newTSA(t)), sign.WithTimestamper(newTSA(t)),
+			sign.WithTransparencyLog(newLog(t)), sign.WithCertificateProvider(prov), sign.WithSelfCheck(check), sign.WithRand(rand.Reader)}, ""},
+		{"nil credential", nil, nil, "nil credential"},
+		{"nil option", cred, []sign.Option{nil}, "option 0 is nil"},
+		{"nil timestamper", cred, []sign.Option{sign.WithTimestamper(nil)}, "WithTimestamper"},
+		{"nil log", cred, []sign.Option{sign.WithTransparencyLog(nil)}, "WithTransparencyLog"},
+		{"nil provider", cred, []sign.Option{sign.WithCertificateProvider(nil)}, "WithCertificateProvider"},
+		{"two providers", cred, []sign.Option{sign.WithCertificateProvider(prov), sign.WithCertificateProvider(prov)}, "WithCertificateProvider given twice"},
+		{"provider with chain", chainCred, []sign.Option{sign.WithCertificateProvider(prov)}, "WithCertificateProvider: the credential already has a certificate chain"},
+		{"nil self-check", cred, []sign.Option{sign.WithSelfCheck(nil)}, "WithSelfCheck"},
+		{"two self-checks", cred, []sign.Option{sign.WithSelfCheck(check), sign.WithSelfCheck(check)}, "WithSelfCheck given twice"},
+		{"nil rand", cred, []sign.Option{sign.WithRand(nil)}, "WithRand"},
+		{"two rands", cred, []sign.Option{sign.WithRand(rand.Reader), sign.WithRand(rand.Reader)}, "WithRand given twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := sign.NewBundleBuilder(tc.cred, tc.opts...)
+			if tc.want == "" {
+				if err != nil || b == nil {
+					t.Fatalf("got %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "sign: ") {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			if b != nil {
+				t.Fatal("builder returned with an error")
+			}
+		})
+	}
+}
+
+func TestSignDigest(t *testing.T) {
+	for _, alg := range algorithms {
+		t.Run(alg, func(t *testing.T) {
+			f := newFixture(t, alg, matKey, rootSpec{})
+			b := f.builder(t)
+			h := f.cred.HashFunc()
+			d := h.New()
+			d.Write(artifact)
+			bun, err := b.SignDigest(context.Background(), h, d.Sum(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.v.Verify(bun, verify.ArtifactReader(bytes.NewReader(artifact)), f.policy); err != nil {
+				t.Fatal(err)
+			}
+			// Another hash than the key's, or a digest of the wrong size.
+			other := crypto.SHA384
+			if h == crypto.SHA384 {
+				other = crypto.SHA256
+			}
+			if _, err := b.SignDigest(context.Background(), other, make([]byte, other.Size())); err == nil || !strings.Contains(err.Error(), "digest") {
+				t.Fatalf("%v digest accepted: %v", other, err)
+			}
+			if _, err := b.SignDigest(context.Background(), h, make([]byte, 20)); err == nil {
+				t.Fatal("short digest accepted")
+			}
+		})
+	}
+}
+
+func TestSignInputErrors(t *testing.T) {
+	b, err := sign.NewBundleBuilder(keyCred(t, "p256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := b.SignArtifact(ctx, nil); err == nil {
+		t.Fatal("nil reader accepted")
+	}
+	readErr := errors.New("disk on fire")
+	if _, err := b.SignArtifact(ctx, io.MultiReader(bytes.NewReader(artifact), errReader{readErr})); !errors.Is(err, readErr) {
+		t.Fatalf("read error: got %v", err)
+	}
+	if _, err := b.SignDSSE(ctx, "", []byte("x")); err == nil {
+		t.Fatal("empty payload type accepted")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.SignArtifact(cancelled, bytes.NewReader(artifact)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled SignArtifact: %v", err)
+	}
+	if _, err := b.SignDSSE(cancelled, "text/plain", []byte("x")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled SignDSSE: %v", err)
+	}
+	if _, err := b.SignDigest(cancelled, crypto.SHA256, make([]byte, 32)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled SignDigest: %v", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestStatementValidation(t *testing.T) {
+	b, err := sign.NewBundleBuilder(keyCred(t, "p256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexd := strings.Repeat("ab", 32)
+	good := func() *sign.Statement {
+		return &sign.Statement{PredicateType: "https://p", Subject: []sign.Subject{{Name: "a", Digest: map[string]string{"sha256": hexd}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		mut  func(s *sign.Statement)
+		want string
+	}{
+		{"nil", nil, "nil statement"},
+		{"ok", func(*sign.Statement) {}, ""},
+		{"explicit v1", func(s *sign.Statement) { s.Type = sign.StatementTypeV1 }, ""},
+		{"gitCommit digest", func(s *sign.Statement) { s.Subject[0].Digest = map[string]string{"gitCommit": "abc"} }, ""},
+		{"other type", func(s *sign.Statement) { s.Type = "https://in-toto.io/Statement/v0.1" }, "_type"},
+		{"no predicate type", func(s *sign.Statement) { s.PredicateType = "" }, "predicateType"},
+		{"no subject", func(s *sign.Statement) { s.Subject = nil }, "0 subjects"},
+		{"no digest", func(s *sign.Statement) { s.Subject[0].Digest = nil }, "no digest"},
+		{"empty digest", func(s *sign.Statement) { s.Subject[0].Digest["sha512"] = "" }, "empty sha512"},
+		{"short sha256", func(s *sign.Statement) { s.Subject[0].Digest["sha256"] = "abcd" }, "sha256 digest"},
+		{"upper hex", func(s *sign.Statement) { s.Subject[0].Digest["sha256"] = strings.ToUpper(hexd) }, "lowercase"},
+		{"predicate array", func(s *sign.Statement) { s.Predicate = []byte(`[1]`) }, "JSON object"},
+		{"predicate invalid", func(s *sign.Statement) { s.Predicate = []byte(`{`) }, "JSON object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var st *sign.Statement
+			if tc.mut != nil {
+				st = good()
+				tc.mut(st)
+			}
+			bun, err := b.SignStatement(context.Background(), st)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Type != "" && st.Type != sign.StatementTypeV1 || bun.Envelope().PayloadType != sign.InTotoPayloadType {
+					t.Fatal("statement changed or wrong payload type")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestManySubjects signs a model-signing-sized manifest: 20,000 files.
+func TestManySubjects(t *testing.T) {
+	f := newFixture(t, "ed25519", matChain, rootSpec{})
+	st := &sign.Statement{PredicateType: "https://model_signing/signature/v1.0"}
+	var target [32]byte
+	for i := range 20000 {
+		name := "model/shard-" + strings.Repeat("0", 5-len(itoa(i))) + itoa(i) + ".safetensors"
+		sum := sha256.Sum256([]byte(name))
+		if i == 12345 {
+			target = sum
+		}
+		st.Subject = append(st.Subject, sign.Subject{Name: name, Digest: map[string]string{"sha256": hexString(sum[:])}})
+	}
+	bun, err := f.builder(t).SignStatement(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.v.Verify(reparse(t, bun), verify.ArtifactDigest(crypto.SHA256, target[:]), f.policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Statement.Subject) != 20000 {
+		t.Fatalf("%d subjects", len(res.Statement.Subject))
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}
+
+// failingTSA returns a fixed response.
+type fixedTSA struct{ der []byte }
+
+func (f fixedTSA) Timestamp(context.Context, []byte) ([]byte, error) { return f.der, nil }
+
+func TestServiceFailures(t *testing.T) {
+	cred := keyCred(t, "p256")
+	ctx := context.Background()
+	signWith := func(opts ...sign.Option) error {
+		b, err := sign.NewBundleBuilder(cred, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bun, err := b.SignArtifact(ctx, bytes.NewReader(artifact))
+		if bun != nil && err != nil {
+			t.Fatal("bundle returned with an error")
+		}
+		return err
+	}
+	netErr := errors.New("connection refused")
+	tsa := newTSA(t)
+	tsa.err = netErr
+	if err := signWith(sign.WithTimestamper(tsa)); !errors.Is(err, netErr) || !strings.Contains(err.Error(), "timestamper 0") {
+		t.Fatalf("TSA failure: %v", err)
+	}
+	log := newLog(t)
+	log.err = netErr
+	if err := signWith(sign.WithTransparencyLog(log)); !errors.Is(err, netErr) || !strings.Contains(err.Error(), "transparency log 0") {
+		t.Fatalf("log failure: %v", err)
+	}
+	// A timestamp over other bytes, and one that is not a timestamp.
+	other := newTSA(t).token([]byte("something else"), farPast.AddDate(1, 0, 0))
+	if err := signWith(sign.WithTimestamper(fixedTSA{other})); err == nil || !strings.Contains(err.Error(), "does not cover the signature") {
+		t.Fatalf("foreign timestamp: %v", err)
+	}
+	if err := signWith(sign.WithTimestamper(fixedTSA{[]byte("not DER")})); err == nil {
+		t.Fatal("garbage timestamp accepted")
+	}
+	// The log returns no entry, or a malformed one.
+	if err := signWith(sign.WithTransparencyLog(nilLog{})); err == nil || !strings.Contains(err.Error(), "no entry") {
+		t.Fatalf("nil entry: %v", err)
+	}
+	if err := signWith(sign.WithTransparencyLog(badLog{})); !errors.Is(err, bundle.ErrMalformed) {
+		t.Fatalf("malformed entry: %v", err)
+	}
+	// The second of two logs fails: no bundle.
+	if err := signWith(sign.WithTransparencyLog(newLog(t)), sign.WithTransparencyLog(log)); !strings.Contains(err.Error(), "transparency log 1") {
+		t.Fatalf("second log: %v", err)
+	}
+	// A cancelled context reaches the services and comes back unchanged.
+	cctx, cancel := context.WithCancel(ctx)
+	b, _ := sign.NewBundleBuilder(cred, sign.WithTimestamper(newTSA(t)))
+	cancel()
+	if _, err := b.SignDigest(cctx, crypto.SHA256, make([]byte, 32)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+type nilLog struct{}
+
+func (nilLog) Append(context.Context, *sign.LogRequest) (*bundle.TlogEntry, error) { return nil, nil }
+
+type badLog struct{}
+
+func (badLog) Append(context.Context, *sign.LogRequest) (*bundle.TlogEntry, error) {
+	return &bundle.TlogEntry{LogID: []byte{1}, Kind: "hashedrekord", KindVersion: "0.0.2", Body: []byte("{}")}, nil
+}
+
+// TestLogRequest checks what a transparency log is asked to record.
+func TestLogRequest(t *testing.T) {
+	f := newFixture(t, "p256", matCert, rootSpec{})
+	var got []*sign.LogRequest
+	rec := recordingLog{func(r *sign.LogRequest) { got = append(got, r) }, newLog(t)}
+	b, err := sign.NewBundleBuilder(f.cred, sign.WithTransparencyLog(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := b.SignArtifact(context.Background(), bytes.NewReader(artifact))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := b.SignDSSE(context.Background(), "text/plain", artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(artifact)
+	r := got[0]
+	if r.Envelope != nil || r.Message == nil || !bytes.Equal(r.Message.Digest, sum[:]) || r.Message.DigestAlgorithm != crypto.SHA256 ||
+		!bytes.Equal(r.Message.Signature, msg.Signature()) || r.Certificate != f.cred.Certificates()[0] || !sigKeyEqual(r.PublicKey, f.pub) {
+		t.Fatalf("message request %+v", r)
+	}
+	r = got[1]
+	if r.Message != nil || r.Envelope == nil || r.Envelope.PayloadType != "text/plain" || !bytes.Equal(r.Envelope.Payload, artifact) ||
+		!bytes.Equal(r.Envelope.Signature, env.Signature()) {
+		t.Fatalf("envelope request %+v", r)
+	}
+}
+
+type recordingLog struct {
+	rec  func(*sign.LogRequest)
+	next *testLog
+}
+
+func (l recordingLog) Append(ctx context.Context, r *sign.LogRequest) (*bundle.TlogEntry, error) {
+	l.rec(r)
+	return l.next.Append(ctx, r)
+}
+
+// TestCertificateProvider: keyless-style signing, a certificate per bundle
+// for the credential's key, obtained with a proof of possession.
+func TestCertificateProvider(t *testing.T) {
+	p := chainCA(t)
+	for _, alg := range []string{"p256", "p384", "ed25519", "rsa2048"} {
+		t.Run(alg, func(t *testing.T) {
+			cred := keyCred(t, alg)
+			calls := 0
+			prov := providerFunc(func(ctx context.Context, k crypto.Signer) ([]*x509.Certificate, error) {
+				calls++
+				// Proof of possession, as Fulcio asks for it: a signature
+				// over a challenge with the key's hash (pure Ed25519 over
+				// the message).
+				challenge := []byte("signer@sigil.test")
+				var digest []byte
+				var opts crypto.SignerOpts = cred.HashFunc()
+				if _, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok {
+					t.Fatal("key without Equal")
+				}
+				if alg == "ed25519" {
+					digest, opts = challenge, crypto.Hash(0)
+				} else {
+					h := cred.HashFunc().New()
+					h.Write(challenge)
+					digest = h.Sum(nil)
+				}
+				sig, err := k.Sign(rand.Reader, digest, opts)
+				if err != nil {
+					return nil, err
+				}
+				m, err := sign.KeyMaterial(k.Public(), "")
+				if err != nil {
+					return nil, err
+				}
+				if alg == "ed25519" {
+					if !ed25519.Verify(k.Public().(ed25519.PublicKey), challenge, sig) {
+						t.Fatal("proof of possession does not verify")
+					}
+				} else if _, err := sign.AssembleMessage(ctx, m, cred.HashFunc(), digest, sig); err != nil {
+					t.Fatalf("proof of possession does not verify: %v", err)
+				}
+				// A wrong hash is refused.
+				if alg != "ed25519" {
+					if _, err := k.Sign(rand.Reader, make([]byte, 64), crypto.SHA3_512); err == nil {
+						t.Fatal("signed with another hash")
+					}
+				}
+				return append([]*x509.Certificate{p.issue(t, k.Public())}, p.chain()...), nil
+			})
+			v, err := verify.New(trustedRoot(t, rootSpec{cas: []*pki{p}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := sign.NewBundleBuilder(cred, sign.WithCertificateProvider(prov), sign.WithSelfCheck(v.SelfCheck()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b1 := signContent(t, b, "message")
+			b2 := signContent(t, b, "dsse")
+			if calls != 2 || len(b1.Certificates()) != 1 || b1.Certificates()[0].Equal(b2.Certificates()[0]) {
+				t.Fatalf("%d calls; want a fresh certificate per bundle", calls)
+			}
+		})
+	}
+	// A certificate for another key is refused.
+	cred := keyCred(t, "p256")
+	prov := providerFunc(func(context.Context, crypto.Signer) ([]*x509.Certificate, error) {
+		return []*x509.Certificate{p.issue(t, key("p256-other").Public())}, nil
+	})
+	b, _ := sign.NewBundleBuilder(cred, sign.WithCertificateProvider(prov))
+	if _, err := b.SignArtifact(context.Background(), bytes.NewReader(artifact)); err == nil || !strings.Contains(err.Error(), "another key") {
+		t.Fatalf("got %v", err)
+	}
+	failing := providerFunc(func(context.Context, crypto.Signer) ([]*x509.Certificate, error) {
+		return nil, context.DeadlineExceeded
+	})
+	b, _ = sign.NewBundleBuilder(cred, sign.WithCertificateProvider(failing))
+	if _, err := b.SignArtifact(context.Background(), bytes.NewReader(artifact)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+	empty := providerFunc(func(context.Context, crypto.Signer) ([]*x509.Certificate, error) { return nil, nil })
+	b, _ = sign.NewBundleBuilder(cred, sign.WithCertificateProvider(empty))
+	if _, err := b.SignArtifact(context.Background(), bytes.NewReader(artifact)); err == nil {
+		t.Fatal("empty chain accepted")
+	}
+}
+
+// TestConcurrentSigning: one builder, many goroutines (run with -race).
+func TestConcurrentSigning(t *testing.T) {
+	tsa, log := newTSA(t), newLog(t)
+	f := newFixture(t, "p256", matChain, rootSpec{tsa: tsa, log: log})
+	b := f.builder(t, withServices(tsa, log)...)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data := append(bytes.Clone(artifact), byte(i))
+			bun, err := b.SignArtifact(context.Background(), bytes.NewReader(data))
+			if err == nil {
+				_, err = f.v.Verify(bun, verify.ArtifactReader(bytes.NewReader(data)), f.policy)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
