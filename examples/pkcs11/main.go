@@ -1,0 +1,147 @@
+// Command pkcs11 signs an artifact with a key that never leaves a PKCS#11
+// token (an HSM; SoftHSM2 in tests), and verifies the bundle it made.
+//
+//	pkcs11 [-module /usr/lib/softhsm/libsofthsm2.so] [-token sigil] [-label sigil-signing-key] [-generate] -bundle OUT FILE
+//
+// The user PIN comes from the environment variable PKCS11_PIN. With
+// -generate, an ECDSA P-256 key pair is made in the token first (sensitive,
+// not extractable) unless one with the label exists. The key is wrapped as a
+// crypto.Signer (C_Sign with CKM_ECDSA over the digest), turned into a
+// credential with signer.FromKey, and signs with sign.BundleBuilder; the
+// bundle is verified with package verify before and after it is written.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/policy"
+	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/signer"
+	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/verify"
+)
+
+// DefaultModule is where Debian's softhsm2 package puts the PKCS#11 module.
+const DefaultModule = "/usr/lib/softhsm/libsofthsm2.so"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("pkcs11", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	module := fs.String("module", DefaultModule, "PKCS#11 module")
+	tokenLabel := fs.String("token", "sigil", "label of the token")
+	keyLabel := fs.String("label", "sigil-signing-key", "label of the key pair")
+	generate := fs.Bool("generate", false, "generate the key pair in the token if it does not exist")
+	bundlePath := fs.String("bundle", "", "path to write the bundle to")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 || *bundlePath == "" {
+		fmt.Fprintln(stderr, "usage: pkcs11 [-module M] [-token T] [-label L] [-generate] -bundle OUT FILE (PIN in $PKCS11_PIN)")
+		return 2
+	}
+	pin, ok := os.LookupEnv("PKCS11_PIN")
+	if !ok {
+		fmt.Fprintln(stderr, "pkcs11: set PKCS11_PIN to the token's user PIN")
+		return 2
+	}
+	if err := signWithToken(stdout, *module, *tokenLabel, *keyLabel, pin, *generate, fs.Arg(0), *bundlePath); err != nil {
+		fmt.Fprintln(stderr, "pkcs11:", err)
+		return 1
+	}
+	return 0
+}
+
+func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, generate bool, path, bundlePath string) error {
+	tok, err := OpenToken(module, tokenLabel, pin)
+	if err != nil {
+		return err
+	}
+	defer tok.Close()
+	key, err := tok.Key(keyLabel)
+	if errors.Is(err, ErrNoKey) && generate {
+		if err := tok.GenerateKey(keyLabel); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "generated ECDSA P-256 key pair %q in token %q\n", keyLabel, tokenLabel)
+		key, err = tok.Key(keyLabel)
+	}
+	if err != nil {
+		return err
+	}
+	sensitive, extractable, err := key.PrivateAttributes()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "private key %q: CKA_SENSITIVE=%v CKA_EXTRACTABLE=%v\n", keyLabel, sensitive, extractable)
+	if !sensitive || extractable {
+		return errors.New("the private key can leave the token; refusing to use it")
+	}
+
+	cred, err := signer.FromKey(key)
+	if err != nil {
+		return err
+	}
+	// Stage 1 of adoption: a key-signed bundle verified with the key alone,
+	// against a trusted root that lists no CA, log or TSA.
+	root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+	if err != nil {
+		return err
+	}
+	v, err := verify.New(root, verify.WithPublicKey(cred.Hint(), cred.PublicKey()))
+	if err != nil {
+		return err
+	}
+	b, err := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bun, err := b.SignArtifact(context.Background(), f)
+	if err != nil {
+		return err
+	}
+	data, err := bun.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(bundlePath, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "signed %s in the token; bundle written to %s\n", path, bundlePath)
+
+	// Verify what was written, as a user would.
+	data, err = os.ReadFile(bundlePath)
+	if err != nil {
+		return err
+	}
+	parsed, err := bundle.Parse(data)
+	if err != nil {
+		return err
+	}
+	art, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer art.Close()
+	res, err := v.Verify(parsed, verify.ArtifactReader(art), policy.PublicKey(cred.PublicKey()))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "verified: %s, signed by key %s; %d log entries, %d timestamps\n",
+		res.MediaType, res.Signer.KeyHint, len(res.TlogEntries), len(res.Timestamps))
+	return nil
+}
