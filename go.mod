@@ -4,20 +4,31 @@ go 1.26.8
 
 require (
 	github.com/sigstore/protobuf-specs v0.5.2
+	github.com/theupdateframework/go-tuf/v2 v2.4.2
 	github.com/transparency-dev/merkle v0.0.2
-	golang.org/x/crypto v0.48.0
+	golang.org/x/crypto v0.50.0
 	google.golang.org/protobuf v1.36.12
 )
 
 // Test dependencies: reference implementations sigil's own code is checked
 // against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note).
+// sigstore/sigstore signs the TUF repositories tests build (go-tuf's
+// metadata.Sign takes its signature.Signer); the library reaches it only
+// through go-tuf.
 require (
 	github.com/google/certificate-transparency-go v1.4.0
+	github.com/sigstore/sigstore v1.10.6
 	golang.org/x/mod v0.42.0
 )
 
 require (
+	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
+	github.com/google/go-containerregistry v0.20.7 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/secure-systems-lab/go-securesystemslib v0.11.0 // indirect
+	golang.org/x/sys v0.43.0 // indirect
+	golang.org/x/term v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20251202230838-ff82c1b0f217 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
 )

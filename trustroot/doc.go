@@ -9,6 +9,12 @@
 // embedded snapshots let a first run verify with no network access; they are
 // reported as snapshots, with their date, by Snapshot.
 //
+// FromTUF gets current material the way Sigstore distributes it, from a TUF
+// repository (the public-good one by default, or a private deployment's),
+// verified from an embedded or caller-supplied root.json and cached on disk;
+// TUFRefresher keeps it current in a long-running service. FromTUF and
+// TUFRefresher are the only parts of this package that use the network.
+//
 // Parsing checks, once, everything about the material that never changes:
 // every certificate chain is linked by valid signatures from CA certificates,
 // every timestamp authority's signing certificate has the timeStamping

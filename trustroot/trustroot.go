@@ -111,6 +111,7 @@ type TrustedRoot struct {
 	tsas          []*CertificateAuthority
 	signingConfig []byte
 	snapshot      time.Time
+	tuf           *TUFStatus // set by FromTUF
 }
 
 // MediaType returns the media type of the document the root came from.
@@ -150,7 +151,8 @@ func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
 }
 
 // SigningConfig returns the signing configuration carried by a
-// ClientTrustConfig document, as compact protobuf-specs JSON, or nil when the
+// ClientTrustConfig document or published by the TUF repository FromTUF read
+// (signing_config.v0.2.json), as compact protobuf-specs JSON, or nil when the
 // root came from a trusted_root.json document or the configuration was
 // absent. It is returned as is, not checked. The result is a copy.
 func (r *TrustedRoot) SigningConfig() []byte { return bytes.Clone(r.signingConfig) }
