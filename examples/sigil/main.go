@@ -7,9 +7,10 @@
 // FILE_OR_DIGEST is a path, or a digest "sha256:<hex>" (also "sha384:" and
 // "sha512:") that is not a path on disk. Without --trusted-root, sigil uses
 // its embedded snapshot of the public-good production trusted root (staging
-// with --staging), so it needs no network. It exits 0 only when the bundle
-// verified; otherwise it prints one line naming the failed step on stderr
-// and exits 1 (2 for usage errors).
+// with --staging), so it needs no network; --tuf, or --tuf-url with
+// --tuf-root, gets current trust material through TUF instead (see tuf.go).
+// It exits 0 only when the bundle verified; otherwise it prints one line
+// naming the failed step on stderr and exits 1 (2 for usage errors).
 package main
 
 import (
@@ -37,7 +38,7 @@ func main() {
 const usage = `usage:
   sigil verify-bundle [--staging] --bundle FILE --certificate-identity IDENTITY --certificate-oidc-issuer URL [--trusted-root FILE] FILE_OR_DIGEST
   sigil verify-bundle [--staging] --bundle FILE --key PATH_TO_KEY [--trusted-root FILE] FILE_OR_DIGEST
-`
+` + signUsage + tufUsage
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "verify-bundle":
 		return verifyBundle(args[1:], stdout, stderr)
+	case "sign-bundle":
+		return signBundle(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -70,6 +73,7 @@ func verifyBundle(args []string, stdout, stderr io.Writer) int {
 	issuer := fs.String("certificate-oidc-issuer", "", "expected OIDC issuer (exact)")
 	keyPath := fs.String("key", "", "path to a PEM public key, for key-signed bundles")
 	rootPath := fs.String("trusted-root", "", "path to a trusted_root.json or ClientTrustConfig (default: embedded public-good snapshot)")
+	tuf := addTUFFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -86,8 +90,11 @@ func verifyBundle(args []string, stdout, stderr io.Writer) int {
 	case *keyPath == "" && (*identity == "" || *issuer == ""):
 		fmt.Fprintf(stderr, "sigil: need --certificate-identity and --certificate-oidc-issuer, or --key\n")
 		return 2
+	case tuf.usageError(*staging, *rootPath) != "":
+		fmt.Fprintf(stderr, "sigil: %s\n", tuf.usageError(*staging, *rootPath))
+		return 2
 	}
-	res, f := verifyOnce(*staging, *bundlePath, *identity, *issuer, *keyPath, *rootPath, fs.Arg(0))
+	res, f := verifyOnce(*staging, tuf, *bundlePath, *identity, *issuer, *keyPath, *rootPath, fs.Arg(0))
 	if f != nil {
 		fmt.Fprintf(stderr, "sigil: verification failed at %s: %v\n", f.step, f.err)
 		return 1
@@ -100,12 +107,14 @@ func verifyBundle(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func verifyOnce(staging bool, bundlePath, identity, issuer, keyPath, rootPath, subject string) (*verify.Result, *failure) {
+func verifyOnce(staging bool, tuf *tufFlags, bundlePath, identity, issuer, keyPath, rootPath, subject string) (*verify.Result, *failure) {
 	var root *trustroot.TrustedRoot
 	var err error
 	switch {
 	case rootPath != "":
 		root, err = trustroot.FromFile(rootPath)
+	case tuf.enabled():
+		root, err = tuf.trustedRoot(staging)
 	case staging:
 		root, err = trustroot.PublicGoodStaging()
 	default:
