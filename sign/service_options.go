@@ -1,0 +1,104 @@
+package sign
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sigil-dev/sigil/internal/httpx"
+)
+
+// ServiceError is a failed call to a Sigstore service (a timestamp
+// authority or a transparency log): it names the service, the request and
+// the last HTTP status, and wraps the cause, so errors.Is finds
+// context.DeadlineExceeded and network errors. Errors of this type are
+// returned by the clients of NewRekor, NewRekorV2 and
+// NewTimestampAuthority, wrapped by the Sign methods.
+type ServiceError = httpx.Error
+
+// ErrStatus is wrapped by a ServiceError for an unexpected HTTP status.
+var ErrStatus = httpx.ErrStatus
+
+// A ServiceOption configures the client of a Sigstore service
+// (NewRekor, NewRekorV2, NewTimestampAuthority).
+type ServiceOption func(*serviceConfig) error
+
+type serviceConfig struct {
+	client httpx.Client
+	set    map[string]bool
+}
+
+func newServiceConfig(service string, opts []ServiceOption) (*serviceConfig, error) {
+	c := &serviceConfig{client: httpx.Client{Service: service}, set: map[string]bool{}}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("sign: %s: service option %d is nil", service, i)
+		}
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("sign: %s: %w", service, err)
+		}
+	}
+	return c, nil
+}
+
+func (c *serviceConfig) once(name string) error {
+	if c.set[name] {
+		return errors.New(name + " given twice")
+	}
+	c.set[name] = true
+	return nil
+}
+
+// WithHTTPClient sends requests with hc (for proxies, custom TLS roots or
+// transports). Default: a client of sigil's own with no overall timeout;
+// WithTimeout bounds each attempt.
+func WithHTTPClient(hc *http.Client) ServiceOption {
+	return func(c *serviceConfig) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: nil client")
+		}
+		c.client.HTTP = hc
+		return c.once("WithHTTPClient")
+	}
+}
+
+// WithRetries sets how many times a request is attempted when it fails in a
+// way that is safe to retry: HTTP 429, most 5xx statuses, a refused or reset
+// connection, or an attempt that timed out. attempts must be 1 (no retry) to
+// 10. Default 4.
+func WithRetries(attempts int) ServiceOption {
+	return func(c *serviceConfig) error {
+		if attempts < 1 || attempts > 10 {
+			return fmt.Errorf("WithRetries(%d): attempts must be 1 to 10", attempts)
+		}
+		c.client.Attempts = attempts
+		return c.once("WithRetries")
+	}
+}
+
+// WithBackoff bounds the wait before a retry: before attempt n+1 the client
+// waits a random time below min(max, base*2^(n-1)) (full jitter), or what
+// the service's Retry-After header asks, up to max. Default 200ms and 5s.
+func WithBackoff(base, max time.Duration) ServiceOption {
+	return func(c *serviceConfig) error {
+		if base <= 0 || max < base {
+			return fmt.Errorf("WithBackoff(%v, %v): need 0 < base <= max", base, max)
+		}
+		c.client.BaseDelay, c.client.MaxDelay = base, max
+		return c.once("WithBackoff")
+	}
+}
+
+// WithTimeout bounds each attempt, from sending the request to reading the
+// whole response; the context given to the Sign method bounds all of them.
+// Default 30s.
+func WithTimeout(d time.Duration) ServiceOption {
+	return func(c *serviceConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("WithTimeout(%v): must be positive", d)
+		}
+		c.client.Timeout = d
+		return c.once("WithTimeout")
+	}
+}
