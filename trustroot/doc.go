@@ -9,6 +9,24 @@
 // embedded snapshots let a first run verify with no network access; they are
 // reported as snapshots, with their date, by Snapshot.
 //
+// FromPrivateDeployment builds the material of a private deployment from
+// its parts (Fulcio and TSA certificate chains, Rekor v1 and v2 and CT log
+// keys, with their URLs), through the same checks, and MarshalJSON writes any
+// root as a trusted_root.json document.
+//
+// # Signing configuration
+//
+// A signer also needs to know which services to use. ParseSigningConfig
+// reads a signing configuration (signing_config.v0.2.json), and
+// TrustedRoot.Services returns the one a ClientTrustConfig document, a TUF
+// repository or FromPrivateDeployment provided. Its selection methods
+// (Fulcio, OIDCProvider, RekorLogs, TimestampAuthorities) pick, for a given
+// time and the API versions the caller speaks, the services the
+// protobuf-specs rules call for: valid at that time, of the highest supported
+// API version, newest first, one per operator, as many as the configuration's
+// selector (ALL, ANY or EXACT n) asks. When nothing fits, their errors wrap
+// ErrNoService.
+//
 // FromTUF gets current material the way Sigstore distributes it, from a TUF
 // repository (the public-good one by default, or a private deployment's),
 // verified from an embedded or caller-supplied root.json and cached on disk;

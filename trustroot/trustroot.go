@@ -154,7 +154,9 @@ func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
 // ClientTrustConfig document or published by the TUF repository FromTUF read
 // (signing_config.v0.2.json), as compact protobuf-specs JSON, or nil when the
 // root came from a trusted_root.json document or the configuration was
-// absent. It is returned as is, not checked. The result is a copy.
+// absent. FromPrivateDeployment roots carry one listing their services. It is
+// returned as is, not checked; Services parses and checks it. The result is a
+// copy.
 func (r *TrustedRoot) SigningConfig() []byte { return bytes.Clone(r.signingConfig) }
 
 // Snapshot reports whether the root is one of sigil's embedded snapshots of
