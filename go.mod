@@ -3,6 +3,7 @@ module github.com/sigil-dev/sigil
 go 1.26.8
 
 require (
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/sigstore/protobuf-specs v0.5.2
 	github.com/theupdateframework/go-tuf/v2 v2.4.2
 	github.com/transparency-dev/merkle v0.0.2

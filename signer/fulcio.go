@@ -1,0 +1,286 @@
+package signer
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sigil-dev/sigil/internal/fulcioclient"
+	"github.com/sigil-dev/sigil/internal/httpx"
+	"github.com/sigil-dev/sigil/internal/oidctoken"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// ServiceError is a failed call to a Sigstore service (Fulcio, or GitHub
+// Actions' ID-token service): it names the service, the request (without
+// its query) and the last HTTP status, and wraps the cause, so errors.Is
+// finds context.DeadlineExceeded and network errors. It never holds a
+// token. It is the same type as sign.ServiceError.
+type ServiceError = httpx.Error
+
+// ErrInvalidCertificateResponse means Fulcio answered, but with a
+// certificate sigil will not use. The message names the check that failed:
+//
+//   - the response is malformed, or carries a detached SCT (sigil needs SCTs
+//     embedded in the certificate);
+//   - the leaf does not certify the key the certificate was requested for;
+//   - the leaf lacks the codeSigning extended key usage, or is a CA;
+//   - the chain does not lead, signature by signature, to a certificate
+//     authority of the trusted root valid now;
+//   - an SCT embedded in the leaf, from a CT log of the trusted root, does
+//     not verify.
+//
+// Any of these on a Fulcio the trusted root lists is worth investigating:
+// a misconfigured deployment, or a server that is not the one it claims.
+var ErrInvalidCertificateResponse = fulcioclient.ErrInvalidResponse
+
+// A FulcioOption configures [NewFulcio].
+type FulcioOption func(*fulcioConfig) error
+
+type fulcioConfig struct {
+	client   httpx.Client
+	set      map[string]bool
+	pop      bool
+	audience string
+}
+
+func (c *fulcioConfig) once(name string) error {
+	if c.set[name] {
+		return errors.New(name + " given twice")
+	}
+	c.set[name] = true
+	return nil
+}
+
+// WithFulcioHTTPClient sends requests with hc (for proxies, custom TLS roots
+// or transports). Default: a client of sigil's own with no overall timeout;
+// [WithFulcioTimeout] bounds each attempt.
+func WithFulcioHTTPClient(hc *http.Client) FulcioOption {
+	return func(c *fulcioConfig) error {
+		if hc == nil {
+			return errors.New("WithFulcioHTTPClient: nil client")
+		}
+		c.client.HTTP = hc
+		return c.once("WithFulcioHTTPClient")
+	}
+}
+
+// WithFulcioRetries sets how many times a request is attempted when it
+// fails in a way that is safe to retry: HTTP 429, most 5xx statuses, a
+// refused or reset connection, or an attempt that timed out. Other 4xx
+// statuses (a refused token, a bad request) are not retried. attempts must
+// be 1 (no retry) to 10. Default 4.
+func WithFulcioRetries(attempts int) FulcioOption {
+	return func(c *fulcioConfig) error {
+		if attempts < 1 || attempts > 10 {
+			return fmt.Errorf("WithFulcioRetries(%d): attempts must be 1 to 10", attempts)
+		}
+		c.client.Attempts = attempts
+		return c.once("WithFulcioRetries")
+	}
+}
+
+// WithFulcioBackoff bounds the wait before a retry: before attempt n+1 the
+// client waits a random time below min(max, base*2^(n-1)) (full jitter), or
+// what Fulcio's Retry-After header asks, up to max. Default 200ms and 5s.
+func WithFulcioBackoff(base, max time.Duration) FulcioOption {
+	return func(c *fulcioConfig) error {
+		if base <= 0 || max < base {
+			return fmt.Errorf("WithFulcioBackoff(%v, %v): need 0 < base <= max", base, max)
+		}
+		c.client.BaseDelay, c.client.MaxDelay = base, max
+		return c.once("WithFulcioBackoff")
+	}
+}
+
+// WithFulcioTimeout bounds each attempt, from sending the request to
+// reading the whole response; the context given to [Fulcio.Certificate]
+// bounds all of them. Default 30s.
+func WithFulcioTimeout(d time.Duration) FulcioOption {
+	return func(c *fulcioConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("WithFulcioTimeout(%v): must be positive", d)
+		}
+		c.client.Timeout = d
+		return c.once("WithFulcioTimeout")
+	}
+}
+
+// WithFulcioProofOfPossession makes [Fulcio.Certificate] send the public key
+// with a signature over the ID token's challenge claim instead of the
+// default certificate signing request. The challenge is the token's email
+// claim if it has one, its subject otherwise. That is what Fulcio checks for
+// email issuers (the email) and every other issuer type (the subject), but
+// a token from a non-email issuer that carries an email claim will be
+// refused: prefer the default unless the CA cannot take CSRs.
+func WithFulcioProofOfPossession() FulcioOption {
+	return func(c *fulcioConfig) error {
+		c.pop = true
+		return c.once("WithFulcioProofOfPossession")
+	}
+}
+
+// WithFulcioAudience sets the audience ID tokens must be issued for; a
+// token whose aud claim does not include it is refused before it is sent.
+// Default "sigstore", what Fulcio's issuers are configured with.
+func WithFulcioAudience(audience string) FulcioOption {
+	return func(c *fulcioConfig) error {
+		if audience == "" {
+			return errors.New(`WithFulcioAudience(""): the audience must not be empty (omit the option for "sigstore")`)
+		}
+		c.audience = audience
+		return c.once("WithFulcioAudience")
+	}
+}
+
+// Fulcio obtains certificates from a Fulcio certificate authority (v2 API)
+// for keys, in exchange for an OIDC ID token: keyless signing, or a
+// long-lived key certified for the token's identity. It satisfies
+// sign.CertificateProvider.
+//
+// A Fulcio is immutable and safe for concurrent use by multiple goroutines
+// if its [TokenSource] is.
+type Fulcio struct {
+	root     *trustroot.TrustedRoot
+	client   fulcioclient.Client
+	tokens   TokenSource
+	pop      bool
+	audience string
+	now      func() time.Time
+}
+
+// NewFulcio returns a client of the Fulcio instance at baseURL (such as
+// "https://fulcio.sigstore.dev"; http is allowed, for local deployments)
+// that takes ID tokens from tokens and checks every certificate it is given
+// against root, which must list at least one certificate authority.
+//
+// Requests carry a certificate signing request by default (see
+// [WithFulcioProofOfPossession]); tokens must be issued for the audience
+// "sigstore" (see [WithFulcioAudience]); failed requests are retried as
+// [WithFulcioRetries] describes.
+func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, opts ...FulcioOption) (*Fulcio, error) {
+	if root == nil {
+		return nil, errors.New("signer: NewFulcio: nil trusted root")
+	}
+	if len(root.CertificateAuthorities()) == 0 {
+		return nil, errors.New("signer: NewFulcio: the trusted root lists no certificate authority, so no certificate could be trusted")
+	}
+	if tokens == nil {
+		return nil, errors.New("signer: NewFulcio: nil TokenSource")
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("signer: NewFulcio: base URL %q: need an http(s) URL without user, query or fragment", baseURL)
+	}
+	c := &fulcioConfig{client: httpx.Client{Service: "fulcio"}, set: map[string]bool{}, audience: oidctoken.DefaultAudience}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("signer: NewFulcio: option %d is nil", i)
+		}
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("signer: NewFulcio: %w", err)
+		}
+	}
+	return &Fulcio{
+		root:     root,
+		client:   fulcioclient.Client{HTTP: c.client, BaseURL: u.String()},
+		tokens:   tokens,
+		pop:      c.pop,
+		audience: c.audience,
+		now:      time.Now,
+	}, nil
+}
+
+// Certificate obtains an ID token from the token source, checks it (see
+// [TokenSource]), asks Fulcio for a certificate for key's public key, and
+// checks the answer before returning it.
+//
+// The proof of possession is signed through key's Sign method only: as
+// part of a CSR (ECDSA with the curve's hash, RSA PKCS#1 v1.5 with SHA-256,
+// pure Ed25519), or, with [WithFulcioProofOfPossession], over the token's
+// challenge claim with the algorithm sigil's allow-list gives the key (the
+// same ones).
+//
+// The returned chain is leaf first: the leaf and the intermediates of
+// Fulcio's response, without the response's self-signed root (verifiers
+// take roots from their trusted root). It has been checked as
+// [ErrInvalidCertificateResponse] describes; whether its identity is the
+// one wanted is the verifier's policy.
+//
+// Errors: a key outside sigil's allow-list wraps [ErrUnsupportedKey]; a
+// token that fails the checks wraps [ErrInvalidToken]; a failed request is
+// a *[ServiceError] (a 4xx status other than 429 is not retried); a
+// response that fails a check wraps [ErrInvalidCertificateResponse].
+// Errors of the token source are returned wrapped.
+func (f *Fulcio) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Certificate, error) {
+	if f == nil || f.root == nil {
+		return nil, errors.New("signer: zero Fulcio; make one with NewFulcio")
+	}
+	if key == nil {
+		return nil, errors.New("signer: nil key")
+	}
+	pub := key.Public()
+	if err := checkAllowed(pub); err != nil {
+		return nil, err
+	}
+	tok, err := f.tokens.IDToken(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signer: getting an ID token: %w", err)
+	}
+	claims, err := oidctoken.ParseAndCheck(tok, f.audience, f.now())
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if f.pop {
+		proof, err := proofOfPossession(key, pub, claims.Challenge())
+		if err != nil {
+			return nil, err
+		}
+		body, err = fulcioclient.PublicKeyRequest(tok, pub, proof)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		body, err = fulcioclient.CSRRequest(tok, key)
+		if err != nil {
+			return nil, err
+		}
+	}
+	resp, err := f.client.SigningCert(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := fulcioclient.ParseResponse(resp)
+	if err != nil {
+		return nil, err
+	}
+	return fulcioclient.Validate(chain, pub, f.root, f.now())
+}
+
+// proofOfPossession signs challenge as Fulcio checks it: with the
+// algorithm sigil's allow-list (and sigstore's default verifier) gives the
+// key, hashing first except for Ed25519. The signature is checked before it
+// is sent.
+func proofOfPossession(key crypto.Signer, pub crypto.PublicKey, challenge string) ([]byte, error) {
+	alg, err := sigalg.ForKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+	}
+	msg := []byte(challenge)
+	sig, err := crypto.SignMessage(key, rand.Reader, msg, signerOpts(alg))
+	if err != nil {
+		return nil, fmt.Errorf("signer: signing the proof of possession with %s: %w", alg, err)
+	}
+	if err := alg.Verify(pub, msg, sig); err != nil {
+		return nil, fmt.Errorf("signer: the key's Sign method returned a %s proof of possession that does not verify: %v", alg, err)
+	}
+	return sig, nil
+}
