@@ -34,6 +34,22 @@
 //	cred, err := signer.FromKey(key)
 //	sig, err := cred.SignDigest(nil, digest) // digest made with cred.HashFunc()
 //
+// # Fulcio certificates and identity tokens
+//
+// [NewFulcio] returns a certificate provider for package sign
+// (sign.WithCertificateProvider): for each bundle it exchanges an OIDC
+// identity token from a [TokenSource] for a short-lived certificate over the
+// credential's key, from a Fulcio v2 server. The key may be ephemeral
+// ([Generate]; keyless signing) or a long-lived key in an HSM, which then
+// carries the signer's identity. Tokens come from a string ([StaticToken]),
+// a file ([TokenFile]), the SIGSTORE_ID_TOKEN variable ([TokenFromEnv]) or
+// GitHub Actions ([GitHubActionsToken]); each is checked for expiry and
+// audience before it is sent (Fulcio checks its signature). Fulcio's answer
+// is checked against the trusted root before it is used: the leaf certifies
+// the key for code signing, chains to a trusted CA, and its embedded SCTs
+// verify. Failures wrap [ErrInvalidToken] or [ErrInvalidCertificateResponse];
+// failed calls are [ServiceError]s, retried with backoff when that is safe.
+//
 // # Algorithms
 //
 // The signature algorithm follows from the key, through the same allow-list
