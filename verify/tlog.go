@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/transparency-dev/merkle/proof"
-	"github.com/transparency-dev/merkle/rfc6962"
-
 	"github.com/sigil-dev/sigil/bundle"
-	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/dsse"
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -69,9 +66,8 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry,
 		return le, rekor.Digest{}, err
 	}
 	if e.SET != nil {
-		payload := rekor.SETPayload(e.Body, e.IntegratedTime, e.LogID, e.LogIndex)
-		if err := l.alg.Verify(l.log.PublicKey, payload, e.SET); err != nil {
-			return le, rekor.Digest{}, fmt.Errorf("inclusion promise: %w", err)
+		if err := tlogcheck.VerifySET(l.alg, l.log.PublicKey, e); err != nil {
+			return le, rekor.Digest{}, err
 		}
 		t := time.Unix(e.IntegratedTime, 0).UTC()
 		if t.After(v.cfg.now()) {
@@ -83,7 +79,7 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry,
 		le.IntegratedTime = t
 	}
 	if e.Proof != nil {
-		if err := verifyInclusion(l, e); err != nil {
+		if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
 			return le, rekor.Digest{}, err
 		}
 		le.InclusionProof = true
@@ -103,26 +99,6 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry,
 		return le, rekor.Digest{}, fmt.Errorf("entry does not match the bundle: %w", err)
 	}
 	return le, d, nil
-}
-
-func verifyInclusion(l *preparedLog, e *bundle.TlogEntry) error {
-	p := e.Proof
-	cp, err := checkpoint.Open(p.Checkpoint, l.cp)
-	if err != nil {
-		return err
-	}
-	if cp.Size != uint64(p.TreeSize) || !bytes.Equal(cp.RootHash, p.RootHash) {
-		return fmt.Errorf("checkpoint (size %d) does not match the inclusion proof (size %d) or its root hash", cp.Size, p.TreeSize)
-	}
-	leaf := rfc6962.DefaultHasher.HashLeaf(e.Body)
-	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
-		var rm proof.RootMismatchError
-		if errors.As(err, &rm) {
-			return fmt.Errorf("inclusion proof: calculated root %x, checkpoint root %x", rm.CalculatedRoot, rm.ExpectedRoot)
-		}
-		return fmt.Errorf("inclusion proof: %w", err)
-	}
-	return nil
 }
 
 // matchBody checks that a log entry records this bundle's signature, by this

@@ -11,6 +11,7 @@ import (
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -163,14 +164,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
 	}
-	p := &preparedLog{log: l, alg: alg}
-	id := l.CheckpointKeyID
-	if len(id) == 0 {
-		id = l.LogID
-	}
-	p.cp = checkpoint.Verifier{Key: l.PublicKey} // any name: Rekor v1 signs as its server hostname
-	copy(p.cp.Hint[:], id)
-	return p, nil
+	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l)}, nil
 }
 
 func (v *Verifier) tlog(id []byte) *preparedLog {

@@ -1,0 +1,102 @@
+// Package tlogcheck holds the transparency-log checks that both the verifier
+// (package verify) and the Rekor clients (internal/rekorclient) run on a
+// log entry: the signed entry timestamp (SET, Rekor v1's inclusion promise)
+// and the inclusion proof with its signed checkpoint.
+//
+// The functions are pure: every input is explicit, the trusted key and
+// checkpoint verifier come from a trusted root, never from the entry. They
+// do not compare the entry's body with anything; callers do that.
+package tlogcheck
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+	"fmt"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/checkpoint"
+	"github.com/sigil-dev/sigil/internal/rekor"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// Check names one of the checks of this package.
+type Check string
+
+// The checks an Error reports.
+const (
+	// CheckSET is the signed entry timestamp (inclusion promise).
+	CheckSET Check = "inclusion promise"
+	// CheckCheckpoint is the checkpoint's signature by the log, and its
+	// agreement with the inclusion proof's tree size and root hash.
+	CheckCheckpoint Check = "checkpoint"
+	// CheckInclusionProof is the Merkle inclusion proof of the entry's body.
+	CheckInclusionProof Check = "inclusion proof"
+)
+
+// Error is a failed check. Its message is that of Err, which it wraps.
+type Error struct {
+	Check Check
+	Err   error
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// CheckpointVerifier returns the checkpoint verifier of a trusted log: its
+// key, and the key hint of its signature lines (the first four bytes of the
+// checkpoint key ID, or of the log ID when the root gives none). It accepts
+// any signer name: Rekor v1 signs as its server's hostname, which clients
+// cannot know; the hint and the signature still have to match.
+func CheckpointVerifier(l *trustroot.TransparencyLog) checkpoint.Verifier {
+	id := l.CheckpointKeyID
+	if len(id) == 0 {
+		id = l.LogID
+	}
+	v := checkpoint.Verifier{Key: l.PublicKey}
+	copy(v.Hint[:], id)
+	return v
+}
+
+// VerifySET checks e's signed entry timestamp with the log's key pub and
+// algorithm alg, over the entry's body, integrated time, log ID and log
+// index. e.SET must be set. A failure is an *Error with Check CheckSET.
+func VerifySET(alg sigalg.Algorithm, pub crypto.PublicKey, e *bundle.TlogEntry) error {
+	payload := rekor.SETPayload(e.Body, e.IntegratedTime, e.LogID, e.LogIndex)
+	if err := alg.Verify(pub, payload, e.SET); err != nil {
+		return &Error{CheckSET, fmt.Errorf("inclusion promise: %w", err)}
+	}
+	return nil
+}
+
+// VerifyInclusion opens e's checkpoint with cp, checks that it states the
+// inclusion proof's tree size and root hash, and verifies the RFC 6962
+// inclusion proof of e's body at the proof's log index. e.Proof must be
+// set. A failure is an *Error with Check CheckCheckpoint or
+// CheckInclusionProof.
+func VerifyInclusion(cp checkpoint.Verifier, e *bundle.TlogEntry) error {
+	p := e.Proof
+	c, err := checkpoint.Open(p.Checkpoint, cp)
+	if err != nil {
+		return &Error{CheckCheckpoint, err}
+	}
+	if c.Size != uint64(p.TreeSize) || !bytes.Equal(c.RootHash, p.RootHash) {
+		return &Error{CheckCheckpoint, fmt.Errorf("checkpoint (size %d) does not match the inclusion proof (size %d) or its root hash", c.Size, p.TreeSize)}
+	}
+	leaf := rfc6962.DefaultHasher.HashLeaf(e.Body)
+	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
+		var rm proof.RootMismatchError
+		if errors.As(err, &rm) {
+			return &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: calculated root %x, checkpoint root %x", rm.CalculatedRoot, rm.ExpectedRoot)}
+		}
+		return &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: %w", err)}
+	}
+	return nil
+}
