@@ -31,9 +31,15 @@
 //
 // Optional steps go through small interfaces that clients of Sigstore
 // services implement: Timestamper (a TSA), TransparencyLog (Rekor v1 or v2)
-// and CertificateProvider (Fulcio, for keyless signing). This package does
-// no network I/O of its own; every method that may reach a service takes a
-// context first. The steps run in the order sign, timestamp (over the
+// and CertificateProvider (Fulcio, for keyless signing). Clients of the real
+// services come with the package: NewTimestampAuthority, NewRekor (Rekor v1)
+// and NewRekorV2, or all those a signing configuration selects
+// (WithSigningConfig); signer.NewFulcio is the CertificateProvider. Each
+// client checks every response against the trusted root before it is used
+// (ErrInvalidResponse), bounds its requests with timeouts and retries
+// idempotent failures with backoff and jitter (ServiceError). These clients
+// are the only network I/O of the package; every method that may reach a
+// service takes a context first. The steps run in the order sign, timestamp (over the
 // signature), log, bundle, self-check. A service that fails fails the
 // signing: no bundle is returned without the evidence the options asked for.
 //

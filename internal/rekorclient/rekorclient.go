@@ -1,0 +1,615 @@
+// Package rekorclient is the wire-level client of Rekor v1 (rekor-server)
+// and Rekor v2 (rekor-tiles) transparency logs: it makes the request that
+// logs one signature and validates the response against the trusted root
+// before returning the entry as a bundle records it.
+//
+// Every response is checked: the log ID is the trusted log's, the logged
+// body records exactly the requested signature, signer and digest, the
+// checkpoint is signed by the log's key and agrees with the inclusion
+// proof, the inclusion proof verifies, and (Rekor v1) the signed entry
+// timestamp verifies and its time lies within the log key's validity. A
+// response that fails any check is a *CheckError naming the check; the
+// entry is never returned with an error.
+//
+// Rekor v2 (rekor-tiles v2.3.0) accepts only hashedrekord 0.0.2 entries: a
+// DSSE envelope is logged as a hashedrekord entry over the digest of its
+// pre-authentication encoding (PAE), as the Rekor v2 client specification
+// asks, and as sigil's verifier expects.
+package rekorclient
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/checkpoint"
+	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/httpx"
+	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/rekor"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// ErrUnsupported is wrapped by the error for a signature the log cannot
+// record as sigil made it, found before anything is sent.
+var ErrUnsupported = errors.New("rekorclient: the log cannot record this signature")
+
+// Check names a check of a log's response.
+type Check string
+
+// The checks of a response, in the order they run.
+const (
+	CheckResponse       Check = "response"          // the response parses, is one entry, has what an entry needs
+	CheckLogID          Check = "log ID"            // the entry is from the trusted log
+	CheckBody           Check = "entry body"        // the body records the requested signature, signer and digest
+	CheckSET            Check = "inclusion promise" // Rekor v1: the SET verifies with the log key
+	CheckIntegratedTime Check = "integrated time"   // Rekor v1: within the log key's validity
+	CheckCheckpoint     Check = "checkpoint"        // signed by the log key, agrees with the proof
+	CheckInclusionProof Check = "inclusion proof"   // the Merkle proof of the body verifies
+)
+
+// CheckError is a response that failed a check. Its message names the
+// service and the check; it wraps the cause.
+type CheckError struct {
+	Service string
+	Check   Check
+	Err     error
+}
+
+// Error implements error.
+func (e *CheckError) Error() string {
+	msg := e.Err.Error()
+	if !strings.HasPrefix(msg, string(e.Check)) {
+		msg = string(e.Check) + ": " + msg
+	}
+	return e.Service + ": invalid response: " + msg
+}
+
+// Unwrap returns the cause.
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// Request is one signature to log: exactly one of Message and Envelope,
+// and the signer's Certificate or, when that is nil, its PublicKey.
+type Request struct {
+	Message     *bundle.MessageSignature
+	Envelope    *bundle.Envelope
+	Certificate *x509.Certificate
+	PublicKey   crypto.PublicKey
+}
+
+// Version is a Rekor API version.
+type Version int
+
+// The Rekor API versions.
+const (
+	V1 Version = 1 // rekor-server, /api/v1/log/entries
+	V2 Version = 2 // rekor-tiles, /api/v2/log/entries
+)
+
+// Client logs signatures in one log. It is safe for concurrent use.
+type Client struct {
+	http    *httpx.Client
+	base    string
+	version Version
+	logs    []trustedLog
+}
+
+type trustedLog struct {
+	log *trustroot.TransparencyLog
+	alg sigalg.Algorithm
+	cp  checkpoint.Verifier
+}
+
+// New returns a client of the log at baseURL (no trailing slash needed)
+// speaking version v, whose responses must come from one of logs (the
+// trusted root's entries for that URL: a log whose key rotated is listed
+// once per key). hc sends the requests; its Service names the log in errors.
+func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.TransparencyLog) (*Client, error) {
+	if v != V1 && v != V2 {
+		return nil, fmt.Errorf("rekorclient: unknown version %d", v)
+	}
+	if len(logs) == 0 {
+		return nil, errors.New("rekorclient: no trusted log")
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("rekorclient: base URL %q is not an http(s) URL", baseURL)
+	}
+	c := &Client{http: hc, base: strings.TrimRight(baseURL, "/"), version: v}
+	for _, l := range logs {
+		alg, err := sigalg.ForKeyDetails(l.KeyDetails)
+		if err != nil {
+			return nil, fmt.Errorf("rekorclient: log %s: %w", l.BaseURL, err)
+		}
+		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l)})
+	}
+	return c, nil
+}
+
+func (c *Client) fail(check Check, format string, args ...any) error {
+	return &CheckError{Service: c.http.Service, Check: check, Err: fmt.Errorf(format, args...)}
+}
+
+// Append logs r and returns the validated entry. Transport failures are
+// *httpx.Error; a response that fails validation is a *CheckError.
+func (c *Client) Append(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
+	if r == nil || (r.Message == nil) == (r.Envelope == nil) {
+		return nil, errors.New("rekorclient: the request needs exactly one of a message signature and an envelope")
+	}
+	if r.Certificate != nil {
+		r2 := *r
+		r2.PublicKey = r.Certificate.PublicKey
+		r = &r2
+	}
+	if r.PublicKey == nil {
+		return nil, errors.New("rekorclient: the request names no signer")
+	}
+	if c.version == V1 {
+		return c.appendV1(ctx, r)
+	}
+	return c.appendV2(ctx, r)
+}
+
+// ---- Rekor v1 ----
+
+type v1Entry struct {
+	Body           []byte `json:"body"`
+	IntegratedTime int64  `json:"integratedTime"`
+	LogID          string `json:"logID"`
+	LogIndex       *int64 `json:"logIndex"`
+	Verification   *struct {
+		InclusionProof *struct {
+			Checkpoint string   `json:"checkpoint"`
+			Hashes     []string `json:"hashes"`
+			LogIndex   *int64   `json:"logIndex"`
+			RootHash   string   `json:"rootHash"`
+			TreeSize   *int64   `json:"treeSize"`
+		} `json:"inclusionProof"`
+		SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
+	} `json:"verification"`
+}
+
+// V1Request returns the JSON request body logging r in Rekor v1, and the
+// kind and version of the entry.
+func V1Request(r *Request) (body []byte, kind, version string, err error) {
+	var der []byte
+	typ := "PUBLIC KEY"
+	if r.Certificate != nil {
+		der, typ = r.Certificate.Raw, "CERTIFICATE"
+	} else if der, err = x509.MarshalPKIXPublicKey(r.PublicKey); err != nil {
+		return nil, "", "", fmt.Errorf("rekorclient: %w", err)
+	}
+	verifier := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+	if m := r.Message; m != nil {
+		name := sigalg.DigestName(m.DigestAlgorithm)
+		if name == "" || len(m.Digest) != m.DigestAlgorithm.Size() {
+			return nil, "", "", fmt.Errorf("rekorclient: unsupported digest %v", m.DigestAlgorithm)
+		}
+		type obj = map[string]any
+		body, err = json.Marshal(obj{
+			"apiVersion": "0.0.1", "kind": "hashedrekord",
+			"spec": obj{
+				"data":      obj{"hash": obj{"algorithm": name, "value": hex.EncodeToString(m.Digest)}},
+				"signature": obj{"content": m.Signature, "publicKey": obj{"content": verifier}},
+			},
+		})
+		return body, "hashedrekord", "0.0.1", err
+	}
+	e := r.Envelope
+	// Rekor v1 checks DSSE signatures as made over SHA-256 (rekor v1.5.4,
+	// pkg/types/dsse/v0.0.1: LoadVerifier(key, crypto.SHA256)); sigil's
+	// P-384 and P-521 keys sign envelopes over SHA-384 and SHA-512.
+	if alg, err := sigalg.ForKey(r.PublicKey); err != nil {
+		return nil, "", "", fmt.Errorf("rekorclient: %w", err)
+	} else if alg.Prehashed() && alg.Hash() != crypto.SHA256 {
+		return nil, "", "", fmt.Errorf("%w: Rekor v1 verifies DSSE signatures over SHA-256 only, and %s signs them over %v", ErrUnsupported, alg, alg.Hash())
+	}
+	sig := map[string]any{"sig": e.Signature}
+	if e.KeyID != "" {
+		sig["keyid"] = e.KeyID
+	}
+	env, err := json.Marshal(map[string]any{"payloadType": e.PayloadType, "payload": e.Payload, "signatures": []any{sig}})
+	if err != nil {
+		return nil, "", "", err
+	}
+	body, err = json.Marshal(map[string]any{
+		"apiVersion": "0.0.1", "kind": "dsse",
+		"spec": map[string]any{"proposedContent": map[string]any{"envelope": string(env), "verifiers": [][]byte{verifier}}},
+	})
+	return body, "dsse", "0.0.1", err
+}
+
+func (c *Client) appendV1(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
+	body, kind, version, err := V1Request(r)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(ctx, &httpx.Request{
+		Method: http.MethodPost, URL: c.base + "/api/v1/log/entries",
+		ContentType: "application/json", Accept: "application/json", Body: body,
+		OK: []int{http.StatusOK, http.StatusCreated, http.StatusConflict},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusConflict {
+		// The entry exists: typically our own, from an attempt whose response
+		// was lost. Fetch it by its UUID and validate it as any other.
+		uuid, err := conflictUUID(resp)
+		if err != nil {
+			return nil, c.fail(CheckResponse, "409 Conflict: %v", err)
+		}
+		resp, err = c.http.Do(ctx, &httpx.Request{
+			Method: http.MethodGet, URL: c.base + "/api/v1/log/entries/" + uuid,
+			Accept: "application/json", OK: []int{http.StatusOK},
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	e, err := ParseV1Response(resp.Body, kind, version)
+	if err != nil {
+		return nil, &CheckError{Service: c.http.Service, Check: CheckResponse, Err: err}
+	}
+	if err := c.validate(e, r); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// conflictUUID returns the UUID of the existing entry a Rekor v1 409
+// response names in its Location header (".../api/v1/log/entries/<uuid>")
+// or, failing that, at the end of its error message.
+func conflictUUID(resp *httpx.Response) (string, error) {
+	cand := ""
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if u, err := url.Parse(loc); err == nil {
+			cand = u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+		}
+	} else {
+		var m struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(resp.Body, &m) == nil {
+			f := strings.Fields(m.Message)
+			if len(f) > 0 {
+				cand = f[len(f)-1]
+			}
+		}
+	}
+	// A UUID is a 32-byte leaf hash, optionally after an 8-byte tree ID.
+	if b, err := hex.DecodeString(cand); err != nil || (len(b) != 32 && len(b) != 40) {
+		return "", errors.New("no entry UUID in Location header or message")
+	}
+	return cand, nil
+}
+
+// ParseV1Response parses a Rekor v1 entry response (one {uuid: entry}
+// object) logging an entry of the given kind and version. It checks the
+// shape only, nothing cryptographic.
+func ParseV1Response(data []byte, kind, version string) (*bundle.TlogEntry, error) {
+	var m map[string]v1Entry
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if len(m) != 1 {
+		return nil, fmt.Errorf("%d entries, want 1", len(m))
+	}
+	var r v1Entry
+	for _, v := range m {
+		r = v
+	}
+	if len(r.Body) == 0 || len(r.Body) > limits.MaxEntryBodySize {
+		return nil, fmt.Errorf("entry body of %d bytes", len(r.Body))
+	}
+	logID, err := hex.DecodeString(r.LogID)
+	if err != nil || len(logID) == 0 {
+		return nil, errors.New("bad log ID")
+	}
+	if r.LogIndex == nil || *r.LogIndex < 0 {
+		return nil, errors.New("missing log index")
+	}
+	if r.Verification == nil || len(r.Verification.SignedEntryTimestamp) == 0 {
+		return nil, errors.New("missing inclusion promise")
+	}
+	p := r.Verification.InclusionProof
+	if p == nil || p.LogIndex == nil || p.TreeSize == nil || p.Checkpoint == "" {
+		return nil, errors.New("missing inclusion proof")
+	}
+	if len(p.Hashes) > limits.MaxInclusionProofHashes || len(p.Checkpoint) > limits.MaxCheckpointSize {
+		return nil, errors.New("inclusion proof over the size limits")
+	}
+	e := &bundle.TlogEntry{
+		LogIndex: *r.LogIndex, LogID: logID, Kind: kind, KindVersion: version,
+		IntegratedTime: r.IntegratedTime, SET: r.Verification.SignedEntryTimestamp, Body: r.Body,
+		Proof: &bundle.InclusionProof{LogIndex: *p.LogIndex, TreeSize: *p.TreeSize, Checkpoint: []byte(p.Checkpoint)},
+	}
+	if e.Proof.RootHash, err = hex.DecodeString(p.RootHash); err != nil {
+		return nil, errors.New("bad inclusion proof root hash")
+	}
+	for _, h := range p.Hashes {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, errors.New("bad inclusion proof hash")
+		}
+		e.Proof.Hashes = append(e.Proof.Hashes, b)
+	}
+	return e, nil
+}
+
+// ---- Rekor v2 ----
+
+type v2Blob struct {
+	RawBytes []byte `json:"rawBytes"`
+}
+
+type v2Verifier struct {
+	PublicKey       *v2Blob `json:"publicKey,omitempty"`
+	X509Certificate *v2Blob `json:"x509Certificate,omitempty"`
+	KeyDetails      string  `json:"keyDetails"`
+}
+
+// V2Request returns the JSON request body (a rekor-tiles
+// CreateEntryRequest) logging r in Rekor v2: always a hashedRekordRequestV002;
+// for an envelope, over the digest of its PAE.
+func V2Request(r *Request) ([]byte, error) {
+	alg, err := sigalg.ForKey(r.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("rekorclient: %w", err)
+	}
+	var digest, sig []byte
+	if m := r.Message; m != nil {
+		if alg == sigalg.Ed25519 {
+			alg = sigalg.Ed25519ph // sigil signs digests with Ed25519 keys as Ed25519ph
+		}
+		if alg, err = alg.WithHash(m.DigestAlgorithm); err != nil {
+			return nil, fmt.Errorf("rekorclient: %w", err)
+		}
+		digest, sig = m.Digest, m.Signature
+	} else {
+		if !alg.Prehashed() {
+			return nil, fmt.Errorf("%w: Rekor v2 logs a DSSE envelope as a digest of its PAE, and %s signs the PAE itself, not a digest", ErrUnsupported, alg)
+		}
+		h := alg.Hash().New()
+		h.Write(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
+		digest, sig = h.Sum(nil), r.Envelope.Signature
+	}
+	if len(digest) != alg.Hash().Size() {
+		return nil, fmt.Errorf("rekorclient: %d-byte digest for %s", len(digest), alg)
+	}
+	details, err := keyDetails(r.PublicKey, alg)
+	if err != nil {
+		return nil, err
+	}
+	v := v2Verifier{KeyDetails: details}
+	if r.Certificate != nil {
+		v.X509Certificate = &v2Blob{r.Certificate.Raw}
+	} else {
+		der, err := x509.MarshalPKIXPublicKey(r.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("rekorclient: %w", err)
+		}
+		v.PublicKey = &v2Blob{der}
+	}
+	type sigT struct {
+		Content  []byte     `json:"content"`
+		Verifier v2Verifier `json:"verifier"`
+	}
+	type hr struct {
+		Digest    []byte `json:"digest"`
+		Signature sigT   `json:"signature"`
+	}
+	return json.Marshal(struct {
+		HR hr `json:"hashedRekordRequestV002"`
+	}{hr{digest, sigT{sig, v}}})
+}
+
+// keyDetails returns the protobuf-specs PublicKeyDetails name of pub signing
+// with alg: the one non-deprecated name that sigil's allow-list maps to alg
+// and accepts pub for (for RSA, the one of pub's modulus size).
+func keyDetails(pub crypto.PublicKey, alg sigalg.Algorithm) (string, error) {
+	rsaSize := ""
+	if k, ok := pub.(*rsa.PublicKey); ok {
+		rsaSize = fmt.Sprintf("_%d_", k.N.BitLen())
+	}
+	values := protocommon.PublicKeyDetails(0).Descriptor().Values()
+	for i := range values.Len() {
+		v := values.Get(i)
+		if o, ok := v.Options().(*descriptorpb.EnumValueOptions); ok && o.GetDeprecated() {
+			continue
+		}
+		name := string(v.Name())
+		a, err := sigalg.ForKeyDetails(name)
+		if err != nil || a != alg || a.Check(pub) != nil || !strings.Contains(name, rsaSize) {
+			continue
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("rekorclient: no Rekor v2 key details for a %T key signing with %s", pub, alg)
+}
+
+var protoJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// ParseV2Response parses a Rekor v2 response, a protojson
+// TransparencyLogEntry. It checks the shape only, nothing cryptographic.
+func ParseV2Response(data []byte) (*bundle.TlogEntry, error) {
+	var pe protorekor.TransparencyLogEntry
+	if err := protoJSON.Unmarshal(data, &pe); err != nil {
+		return nil, err
+	}
+	p := pe.GetInclusionProof()
+	switch {
+	case len(pe.GetLogId().GetKeyId()) == 0:
+		return nil, errors.New("missing log ID")
+	case pe.GetKindVersion() == nil:
+		return nil, errors.New("missing kind and version")
+	case len(pe.GetCanonicalizedBody()) == 0 || len(pe.GetCanonicalizedBody()) > limits.MaxEntryBodySize:
+		return nil, fmt.Errorf("entry body of %d bytes", len(pe.GetCanonicalizedBody()))
+	case pe.GetLogIndex() < 0:
+		return nil, errors.New("negative log index")
+	case p == nil || p.GetCheckpoint().GetEnvelope() == "":
+		return nil, errors.New("missing inclusion proof")
+	case len(p.GetHashes()) > limits.MaxInclusionProofHashes || len(p.GetCheckpoint().GetEnvelope()) > limits.MaxCheckpointSize:
+		return nil, errors.New("inclusion proof over the size limits")
+	}
+	e := &bundle.TlogEntry{
+		LogIndex: pe.GetLogIndex(), LogID: pe.GetLogId().GetKeyId(),
+		Kind: pe.GetKindVersion().GetKind(), KindVersion: pe.GetKindVersion().GetVersion(),
+		IntegratedTime: pe.GetIntegratedTime(), Body: pe.GetCanonicalizedBody(),
+		Proof: &bundle.InclusionProof{
+			LogIndex: p.GetLogIndex(), TreeSize: p.GetTreeSize(), RootHash: p.GetRootHash(),
+			Hashes: p.GetHashes(), Checkpoint: []byte(p.GetCheckpoint().GetEnvelope()),
+		},
+	}
+	if sp := pe.GetInclusionPromise(); sp != nil {
+		e.SET = sp.GetSignedEntryTimestamp()
+	}
+	return e, nil
+}
+
+func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
+	body, err := V2Request(r)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(ctx, &httpx.Request{
+		Method: http.MethodPost, URL: c.base + "/api/v2/log/entries",
+		ContentType: "application/json", Accept: "application/json", Body: body,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := ParseV2Response(resp.Body)
+	if err != nil {
+		return nil, &CheckError{Service: c.http.Service, Check: CheckResponse, Err: err}
+	}
+	if e.Kind != "hashedrekord" || e.KindVersion != "0.0.2" {
+		return nil, c.fail(CheckResponse, "entry of kind %s/%s, want hashedrekord/0.0.2", e.Kind, e.KindVersion)
+	}
+	if e.Proof.LogIndex != e.LogIndex {
+		return nil, c.fail(CheckResponse, "inclusion proof for log index %d, entry index %d", e.Proof.LogIndex, e.LogIndex)
+	}
+	if err := c.validate(e, r); err != nil {
+		return nil, err
+	}
+	// Rekor v2 dates nothing: the integrated time is 0 and not signed.
+	e.IntegratedTime, e.SET = 0, nil
+	return e, nil
+}
+
+// ---- validation ----
+
+// validate runs every check of a parsed entry against the request.
+func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
+	var l *trustedLog
+	for i := range c.logs {
+		if bytes.Equal(c.logs[i].log.LogID, e.LogID) {
+			l = &c.logs[i]
+			break
+		}
+	}
+	if l == nil {
+		return c.fail(CheckLogID, "log ID %x is not the trusted log's (%x)", e.LogID, c.logs[0].log.LogID)
+	}
+	body, err := rekor.ParseBody(e.Kind, e.KindVersion, e.Body)
+	if err != nil {
+		return &CheckError{Service: c.http.Service, Check: CheckBody, Err: err}
+	}
+	if err := matchBody(body, r); err != nil {
+		return &CheckError{Service: c.http.Service, Check: CheckBody, Err: err}
+	}
+	if c.version == V1 {
+		if err := tlogcheck.VerifySET(l.alg, l.log.PublicKey, e); err != nil {
+			return &CheckError{Service: c.http.Service, Check: CheckSET, Err: err}
+		}
+		if t := time.Unix(e.IntegratedTime, 0).UTC(); !l.log.ValidFor.Contains(t) {
+			return c.fail(CheckIntegratedTime, "%s is outside the log key's validity window", t.Format(time.RFC3339))
+		}
+	}
+	if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
+		check := CheckInclusionProof
+		var te *tlogcheck.Error
+		if errors.As(err, &te) && te.Check == tlogcheck.CheckCheckpoint {
+			check = CheckCheckpoint
+		}
+		return &CheckError{Service: c.http.Service, Check: check, Err: err}
+	}
+	return nil
+}
+
+// matchBody checks that a logged body records exactly r: its one signature,
+// its signer, and its digest (message signatures), payload hash (Rekor v1
+// DSSE) or PAE digest (Rekor v2 DSSE).
+func matchBody(b *rekor.Body, r *Request) error {
+	if len(b.Signatures) != 1 {
+		return fmt.Errorf("%d signatures logged, want 1", len(b.Signatures))
+	}
+	s := b.Signatures[0]
+	var want []byte
+	if r.Message != nil {
+		want = r.Message.Signature
+	} else {
+		want = r.Envelope.Signature
+	}
+	if !bytes.Equal(s.Sig, want) {
+		return errors.New("logged signature differs from the request's")
+	}
+	if r.Certificate != nil {
+		if !s.Verifier.IsCert || !bytes.Equal(s.Verifier.DER, r.Certificate.Raw) {
+			return errors.New("logged certificate differs from the request's")
+		}
+	} else {
+		if s.Verifier.IsCert {
+			return errors.New("logged a certificate, the request a public key")
+		}
+		pub, err := x509.ParsePKIXPublicKey(s.Verifier.DER)
+		if err != nil || !sigalg.EqualKeys(r.PublicKey, pub) {
+			return errors.New("logged public key differs from the request's")
+		}
+	}
+	switch {
+	case b.Kind == "hashedrekord" && r.Message != nil:
+		if b.Data.Alg != r.Message.DigestAlgorithm || !bytes.Equal(b.Data.Value, r.Message.Digest) {
+			return errors.New("logged digest differs from the request's")
+		}
+	case b.Kind == "hashedrekord":
+		if !bytes.Equal(sum(b.Data.Alg, dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload)), b.Data.Value) {
+			return errors.New("logged digest differs from the envelope's PAE digest")
+		}
+	case b.Kind == "dsse" && r.Envelope != nil:
+		if !bytes.Equal(sum(b.PayloadHash.Alg, r.Envelope.Payload), b.PayloadHash.Value) {
+			return errors.New("logged payload hash differs from the envelope's")
+		}
+	default:
+		return fmt.Errorf("logged a %s entry for this request", b.Kind)
+	}
+	return nil
+}
+
+func sum(h crypto.Hash, data []byte) []byte {
+	if !h.Available() {
+		return nil
+	}
+	d := h.New()
+	d.Write(data)
+	return d.Sum(nil)
+}

@@ -1,0 +1,201 @@
+// Package tsaclient is the wire-level client of RFC 3161 timestamp
+// authorities: it sends a DER TimeStampReq over HTTP and validates the
+// TimeStampResp against the trusted root before returning it.
+//
+// The request timestamps the SHA-256 digest of the signature, with a random
+// 64-bit nonce and certReq set. The response must be granted, parse
+// strictly (internal/rfc3161), carry our imprint and echo our nonce, and be
+// signed by a timestamp authority of the trusted root whose certificate
+// chain and trusted-root validity cover the token's time, as sigil's
+// verifier checks it.
+package tsaclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/sigil-dev/sigil/internal/httpx"
+	"github.com/sigil-dev/sigil/internal/rfc3161"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// MaxResponse bounds a response: the largest TimeStampResp rfc3161.Parse
+// accepts.
+const MaxResponse = rfc3161.MaxSize
+
+// nonceSize is the size of the request nonce, in bytes.
+const nonceSize = 8
+
+// Check names a check of a response.
+type Check string
+
+// The checks of a response, in the order they run.
+const (
+	CheckResponse Check = "response"        // granted, and parses strictly
+	CheckImprint  Check = "message imprint" // SHA-256 of the signature
+	CheckNonce    Check = "nonce"           // echoes the request's
+	CheckSigner   Check = "signer"          // a trusted TSA, valid at the token's time
+)
+
+// CheckError is a response that failed a check. Its message names the
+// service and the check; it wraps the cause.
+type CheckError struct {
+	Service string
+	Check   Check
+	Err     error
+}
+
+// Error implements error.
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("%s: invalid response: %s: %v", e.Service, e.Check, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// Client asks one timestamp authority for timestamps. It is safe for
+// concurrent use if Rand is.
+type Client struct {
+	// HTTP sends the requests; its Service names the authority in errors.
+	HTTP *httpx.Client
+	// URL is where requests are posted, such as
+	// "https://timestamp.sigstore.dev/api/v1/timestamp".
+	URL string
+	// TSAs are the trusted timestamp authorities; a response must be signed
+	// by one of them.
+	TSAs []*trustroot.CertificateAuthority
+	// Rand is the source of nonces. Default crypto/rand.Reader.
+	Rand io.Reader
+}
+
+var oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+
+// Request returns the DER TimeStampReq for a SHA-256 imprint and nonce,
+// with certReq true.
+func Request(imprint []byte, nonce *big.Int) []byte {
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(1)
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(oidSHA256)
+				b.AddASN1NULL()
+			})
+			b.AddASN1OctetString(imprint)
+		})
+		b.AddASN1BigInt(nonce)
+		b.AddASN1Boolean(true)
+	})
+	return b.BytesOrPanic()
+}
+
+func (c *Client) nonce() (*big.Int, error) {
+	r := c.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	var buf [nonceSize]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		return nil, fmt.Errorf("tsaclient: nonce: %w", err)
+	}
+	n := new(big.Int).SetBytes(buf[:])
+	if n.Sign() == 0 {
+		return nil, errors.New("tsaclient: nonce: zero")
+	}
+	return n, nil
+}
+
+// Timestamp asks for a timestamp over signature and returns the validated
+// DER TimeStampResp. Transport failures are *httpx.Error; a response that
+// fails validation is a *CheckError.
+func (c *Client) Timestamp(ctx context.Context, signature []byte) ([]byte, error) {
+	if len(signature) == 0 {
+		return nil, errors.New("tsaclient: empty signature")
+	}
+	nonce, err := c.nonce()
+	if err != nil {
+		return nil, err
+	}
+	imprint := sha256.Sum256(signature)
+	resp, err := c.HTTP.Do(ctx, &httpx.Request{
+		Method: http.MethodPost, URL: c.URL,
+		ContentType: "application/timestamp-query", Accept: "application/timestamp-reply",
+		Body: Request(imprint[:], nonce),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Check(resp.Body, signature, nonce); err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// Check validates a TimeStampResp answering a request over signature with
+// nonce, and returns its token.
+func (c *Client) Check(der, signature []byte, nonce *big.Int) (*rfc3161.Token, error) {
+	fail := func(check Check, err error) error {
+		return &CheckError{Service: c.HTTP.Service, Check: check, Err: err}
+	}
+	tok, err := rfc3161.Parse(der)
+	if err != nil {
+		return nil, fail(CheckResponse, err)
+	}
+	want := sha256.Sum256(signature)
+	if !bytes.Equal(tok.HashedMessage, want[:]) {
+		return nil, fail(CheckImprint, fmt.Errorf("%v imprint %x, want SHA-256 %x", tok.HashAlg, tok.HashedMessage, want))
+	}
+	if tok.Nonce == nil || tok.Nonce.Cmp(nonce) != 0 {
+		return nil, fail(CheckNonce, fmt.Errorf("nonce %v, want %v", tok.Nonce, nonce))
+	}
+	if err := c.verifySigner(tok, signature); err != nil {
+		return nil, fail(CheckSigner, err)
+	}
+	return tok, nil
+}
+
+// verifySigner finds the trusted TSA that signed tok, as verify does.
+func (c *Client) verifySigner(tok *rfc3161.Token, signature []byte) error {
+	var lastErr error = errors.New("no trusted timestamp authority issued it")
+	for _, t := range c.TSAs {
+		leaf := t.Certificates[0]
+		if !tok.SignerMatches(leaf) {
+			continue
+		}
+		if err := tok.Verify(signature, leaf); err != nil {
+			lastErr = err
+			continue
+		}
+		if !t.ValidFor.Contains(tok.GenTime) {
+			lastErr = fmt.Errorf("time %s is outside the trusted root's validity window for %s", tok.GenTime.Format(time.RFC3339), t.URI)
+			continue
+		}
+		if !chainCovers(t, tok.GenTime) {
+			lastErr = fmt.Errorf("time %s is outside the validity of the TSA's certificate chain", tok.GenTime.Format(time.RFC3339))
+			continue
+		}
+		return nil
+	}
+	return lastErr
+}
+
+func chainCovers(t *trustroot.CertificateAuthority, at time.Time) bool {
+	for _, c := range t.Certificates {
+		if at.Before(c.NotBefore) || at.After(c.NotAfter) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,73 @@
+package sign_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/trustroot"
+)
+
+// recordedRekor starts a server replaying the recorded Rekor v1 response
+// and returns a trusted root that lists it under the server's URL.
+func recordedRekor() (*trustroot.TrustedRoot, string, func()) {
+	resp := sampleFile(nil, "rekor1-response.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		w.Write(resp)
+	}))
+	doc := strings.ReplaceAll(string(sampleFile(nil, "trusted_root.json")), "http://127.0.0.1:3000", srv.URL)
+	root, err := trustroot.ParseJSON([]byte(doc))
+	if err != nil {
+		panic(err)
+	}
+	return root, srv.URL, srv.Close
+}
+
+// A Rekor v1 client checks each entry against the trusted root before
+// handing it to the bundle builder. Here a test server replays a recorded
+// answer of rekor-server.
+func ExampleNewRekor() {
+	root, rekorURL, stop := recordedRekor()
+	defer stop()
+
+	rekor, err := sign.NewRekor(root, rekorURL, sign.WithRetries(3))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Normally: sign.NewBundleBuilder(cred, sign.WithTransparencyLog(rekor)).
+	entry, err := rekor.Append(context.Background(), sampleRequest(nil, true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s/%s entry %d, integrated at %d\n", entry.Kind, entry.KindVersion, entry.LogIndex, entry.IntegratedTime)
+	// Output: hashedrekord/0.0.1 entry 0, integrated at 1795318376
+}
+
+// A timestamp authority's answer must echo the request's random nonce: a
+// recorded answer, though validly signed by the trusted TSA over the same
+// signature, is refused as a replay.
+func ExampleNewTimestampAuthority() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		w.Write(sampleFile(nil, "tsa-response.tsr")) // recorded earlier
+	}))
+	defer srv.Close()
+	root := sampleRoot(nil)
+
+	tsa, err := sign.NewTimestampAuthority(root, srv.URL+"/api/v1/timestamp")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Normally: sign.NewBundleBuilder(cred, sign.WithTimestamper(tsa)).
+	_, err = tsa.Timestamp(context.Background(), sampleFile(nil, "artifact.sig"))
+	fmt.Println("invalid response:", errors.Is(err, sign.ErrInvalidResponse))
+	// Output: invalid response: true
+}
