@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/sign"
@@ -16,7 +18,8 @@ import (
 	"github.com/sigil-dev/sigil/verify"
 )
 
-const signUsage = `  sigil sign-bundle [--in-toto] --key KEY.pem --bundle FILE [--trusted-root FILE] FILE
+const signUsage = `  sigil sign-bundle [--staging] [--in-toto] --identity-token TOKEN --bundle FILE [--trusted-root FILE] [--signing-config FILE] FILE
+  sigil sign-bundle [--in-toto] --key KEY.pem --bundle FILE [--trusted-root FILE] [--signing-config FILE] FILE
 `
 
 // keyOnlyRoot lists no CA, log or TSA: what a key-signed bundle without log
@@ -27,38 +30,67 @@ const keyOnlyRoot = `{"mediaType": "application/vnd.dev.sigstore.trustedroot+jso
 // encrypted key.
 const passwordEnv = "SIGIL_PASSWORD"
 
+// The public-good signing configurations (TUF targets; see config/SOURCE.md),
+// used for keyless signing when neither --signing-config nor a
+// ClientTrustConfig names the services.
+var (
+	//go:embed config/production.signing_config.v0.2.json
+	productionSigningConfig []byte
+	//go:embed config/staging.signing_config.v0.2.json
+	stagingSigningConfig []byte
+)
+
+type signArgs struct {
+	staging                 bool
+	inToto                  bool
+	token, keyPath          string
+	rootPath, signingConfig string
+	file                    string
+}
+
 // signBundle signs FILE (or, with --in-toto, the in-toto statement in FILE)
-// with a private key and writes the bundle. Every bundle is verified before
-// it is written, against --trusted-root if given (else a root listing
-// nothing), with the key's public half.
+// and writes the bundle.
+//
+// Keyless (--identity-token): an ephemeral P-256 key gets a certificate from
+// the signing configuration's Fulcio for the token's identity; the signature
+// is timestamped and logged by the services the configuration selects.
+// With a key (--key): the bundle names the key by its hint, and is timestamped
+// and logged only when --signing-config (or a ClientTrustConfig given as
+// --trusted-root) selects services.
+//
+// The trusted root (--trusted-root, else the embedded public-good snapshot)
+// checks every service response, and every bundle is verified against it
+// before it is written, with the default thresholds: what the root can vouch
+// for is required.
 func signBundle(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sign-bundle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	staging := fs.Bool("staging", false, "use the public-good staging instance (keyless signing; not supported yet)")
-	inToto := fs.Bool("in-toto", false, "FILE is an in-toto statement to sign in a DSSE envelope")
-	token := fs.String("identity-token", "", "OIDC identity token for keyless signing (not supported yet)")
-	keyPath := fs.String("key", "", "PEM private key; encrypted keys take their passphrase from $"+passwordEnv)
+	var a signArgs
+	fs.BoolVar(&a.staging, "staging", false, "use the public-good staging instance (default: production)")
+	fs.BoolVar(&a.inToto, "in-toto", false, "FILE is an in-toto statement to sign in a DSSE envelope")
+	fs.StringVar(&a.token, "identity-token", "", "OIDC identity token for keyless signing")
+	fs.StringVar(&a.keyPath, "key", "", "PEM private key; encrypted keys take their passphrase from $"+passwordEnv)
 	bundlePath := fs.String("bundle", "", "path to write the bundle to")
-	rootPath := fs.String("trusted-root", "", "trusted root to verify the new bundle against (default: one listing no authorities)")
-	signingConfig := fs.String("signing-config", "", "signing config naming the services to use (not supported yet)")
+	fs.StringVar(&a.rootPath, "trusted-root", "", "trusted root or ClientTrustConfig (default: embedded public-good snapshot; with --key and no services, a root listing nothing)")
+	fs.StringVar(&a.signingConfig, "signing-config", "", "signing config v0.2 naming the services to use")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	switch {
-	case *token != "" || *staging || *signingConfig != "":
-		fmt.Fprintf(stderr, "sigil: sign-bundle: keyless signing and Sigstore services (--identity-token, --staging, --signing-config) are not supported yet; sign with --key\n")
-		return 2
 	case fs.NArg() != 1:
 		fmt.Fprintf(stderr, "sigil: sign-bundle takes exactly one FILE\n%s", usage)
 		return 2
-	case *keyPath == "":
-		fmt.Fprintf(stderr, "sigil: sign-bundle needs --key\n%s", usage)
+	case (a.keyPath == "") == (a.token == ""):
+		fmt.Fprintf(stderr, "sigil: sign-bundle needs exactly one of --identity-token and --key\n%s", usage)
 		return 2
 	case *bundlePath == "":
 		fmt.Fprintf(stderr, "sigil: --bundle is required\n%s", usage)
 		return 2
 	}
-	b, err := signFile(context.Background(), *keyPath, *rootPath, fs.Arg(0), *inToto)
+	a.file = fs.Arg(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b, err := signFile(ctx, &a)
 	if err != nil {
 		fmt.Fprintf(stderr, "sigil: sign-bundle: %v\n", err)
 		return 1
@@ -71,12 +103,120 @@ func signBundle(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sigil: sign-bundle: writing the bundle: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "OK: signed %s; bundle written to %s\n", fs.Arg(0), *bundlePath)
+	fmt.Fprintf(stdout, "OK: signed %s; bundle written to %s\n", a.file, *bundlePath)
 	return 0
 }
 
-func signFile(ctx context.Context, keyPath, rootPath, path string, inToto bool) (*bundle.Bundle, error) {
-	pemKey, err := os.ReadFile(keyPath)
+func signFile(ctx context.Context, a *signArgs) (*bundle.Bundle, error) {
+	root, cfg, err := signingMaterial(a)
+	if err != nil {
+		return nil, err
+	}
+	var cred *signer.Credential
+	var opts []sign.Option
+	var vopts []verify.Option
+	if a.keyPath != "" {
+		if cred, err = loadKey(a.keyPath); err != nil {
+			return nil, err
+		}
+		vopts = append(vopts, verify.WithPublicKey(cred.Hint(), cred.PublicKey()))
+	} else {
+		key, err := signer.Generate(signer.ECDSAP256)
+		if err != nil {
+			return nil, err
+		}
+		if cred, err = signer.FromKey(key); err != nil {
+			return nil, err
+		}
+		ca, err := cfg.Fulcio(time.Now())
+		if err != nil {
+			return nil, err
+		}
+		f, err := signer.NewFulcio(root, ca.URL, signer.StaticToken(a.token))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sign.WithCertificateProvider(f))
+	}
+	if cfg != nil {
+		opts = append(opts, sign.WithSigningConfig(root, cfg))
+	}
+	v, err := verify.New(root, vopts...)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, sign.WithSelfCheck(v.SelfCheck()))
+	bb, err := sign.NewBundleBuilder(cred, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if a.inToto {
+		statement, err := os.ReadFile(a.file)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkStatement(statement); err != nil {
+			return nil, fmt.Errorf("%s: %w", a.file, err)
+		}
+		// The statement is signed as written, byte for byte.
+		return bb.SignDSSE(ctx, sign.InTotoPayloadType, statement)
+	}
+	f, err := os.Open(a.file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return bb.SignArtifact(ctx, f)
+}
+
+// signingMaterial returns the trusted root and the signing configuration
+// (nil when a key signs without services).
+func signingMaterial(a *signArgs) (*trustroot.TrustedRoot, *trustroot.SigningConfig, error) {
+	var root *trustroot.TrustedRoot
+	var err error
+	switch {
+	case a.rootPath != "":
+		root, err = trustroot.FromFile(a.rootPath)
+	case a.keyPath != "" && a.signingConfig == "":
+		root, err = trustroot.ParseJSON([]byte(keyOnlyRoot))
+	case a.staging:
+		root, err = trustroot.PublicGoodStaging()
+	default:
+		root, err = trustroot.PublicGood()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.signingConfig != "" {
+		data, err := os.ReadFile(a.signingConfig)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg, err := trustroot.ParseSigningConfig(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", a.signingConfig, err)
+		}
+		return root, cfg, nil
+	}
+	cfg, err := root.Services() // a ClientTrustConfig's
+	switch {
+	case err == nil:
+		return root, cfg, nil
+	case !errors.Is(err, trustroot.ErrNoService):
+		return nil, nil, err
+	case a.keyPath != "":
+		return root, nil, nil
+	}
+	data := productionSigningConfig
+	if a.staging {
+		data = stagingSigningConfig
+	}
+	cfg, err = trustroot.ParseSigningConfig(data)
+	return root, cfg, err
+}
+
+func loadKey(path string) (*signer.Credential, error) {
+	pemKey, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -88,46 +228,9 @@ func signFile(ctx context.Context, keyPath, rootPath, path string, inToto bool) 
 		return []byte(p), nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", keyPath, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cred, err := signer.FromKey(key)
-	if err != nil {
-		return nil, err
-	}
-	var root *trustroot.TrustedRoot
-	if rootPath != "" {
-		root, err = trustroot.FromFile(rootPath)
-	} else {
-		root, err = trustroot.ParseJSON([]byte(keyOnlyRoot))
-	}
-	if err != nil {
-		return nil, err
-	}
-	v, err := verify.New(root, verify.WithPublicKey(cred.Hint(), cred.PublicKey()))
-	if err != nil {
-		return nil, err
-	}
-	bb, err := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
-	if err != nil {
-		return nil, err
-	}
-	if inToto {
-		statement, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkStatement(statement); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		// The statement is signed as written, byte for byte.
-		return bb.SignDSSE(ctx, sign.InTotoPayloadType, statement)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return bb.SignArtifact(ctx, f)
+	return signer.FromKey(key)
 }
 
 // checkStatement checks that data is an in-toto v1 statement with subjects.

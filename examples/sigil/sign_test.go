@@ -162,10 +162,8 @@ func TestSignBundleUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sign-bundle", "--identity-token", "eyJ...", "--bundle", out, artifact}, "not supported yet"},
-		{[]string{"sign-bundle", "--staging", "--in-toto", "--identity-token", "eyJ...", "--bundle", out, artifact}, "not supported yet"},
-		{[]string{"sign-bundle", "--key", keyPath, "--signing-config", "sc.json", "--bundle", out, artifact}, "not supported yet"},
-		{[]string{"sign-bundle", "--bundle", out, artifact}, "needs --key"},
+		{[]string{"sign-bundle", "--identity-token", "eyJ...", "--key", keyPath, "--bundle", out, artifact}, "exactly one of --identity-token and --key"},
+		{[]string{"sign-bundle", "--bundle", out, artifact}, "exactly one of --identity-token and --key"},
 		{[]string{"sign-bundle", "--key", keyPath, artifact}, "--bundle is required"},
 		{[]string{"sign-bundle", "--key", keyPath, "--bundle", out}, "exactly one FILE"},
 		{[]string{"sign-bundle", "--no-such-flag"}, "not defined"},
