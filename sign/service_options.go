@@ -1,7 +1,6 @@
 package sign
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,12 +24,13 @@ var ErrStatus = httpx.ErrStatus
 type ServiceOption func(*serviceConfig) error
 
 type serviceConfig struct {
-	client httpx.Client
-	set    map[string]bool
+	client   httpx.Client
+	settings httpx.Settings
 }
 
 func newServiceConfig(service string, opts []ServiceOption) (*serviceConfig, error) {
-	c := &serviceConfig{client: httpx.Client{Service: service}, set: map[string]bool{}}
+	c := &serviceConfig{client: httpx.Client{Service: service}}
+	c.settings.Client = &c.client
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("sign: %s: service option %d is nil", service, i)
@@ -42,25 +42,11 @@ func newServiceConfig(service string, opts []ServiceOption) (*serviceConfig, err
 	return c, nil
 }
 
-func (c *serviceConfig) once(name string) error {
-	if c.set[name] {
-		return errors.New(name + " given twice")
-	}
-	c.set[name] = true
-	return nil
-}
-
 // WithHTTPClient sends requests with hc (for proxies, custom TLS roots or
 // transports). Default: a client of sigil's own with no overall timeout;
 // WithTimeout bounds each attempt.
 func WithHTTPClient(hc *http.Client) ServiceOption {
-	return func(c *serviceConfig) error {
-		if hc == nil {
-			return errors.New("WithHTTPClient: nil client")
-		}
-		c.client.HTTP = hc
-		return c.once("WithHTTPClient")
-	}
+	return func(c *serviceConfig) error { return c.settings.SetHTTPClient("WithHTTPClient", hc) }
 }
 
 // WithRetries sets how many times a request is attempted when it fails in a
@@ -68,37 +54,19 @@ func WithHTTPClient(hc *http.Client) ServiceOption {
 // connection, or an attempt that timed out. attempts must be 1 (no retry) to
 // 10. Default 4.
 func WithRetries(attempts int) ServiceOption {
-	return func(c *serviceConfig) error {
-		if attempts < 1 || attempts > 10 {
-			return fmt.Errorf("WithRetries(%d): attempts must be 1 to 10", attempts)
-		}
-		c.client.Attempts = attempts
-		return c.once("WithRetries")
-	}
+	return func(c *serviceConfig) error { return c.settings.SetAttempts("WithRetries", attempts) }
 }
 
 // WithBackoff bounds the wait before a retry: before attempt n+1 the client
 // waits a random time below min(max, base*2^(n-1)) (full jitter), or what
 // the service's Retry-After header asks, up to max. Default 200ms and 5s.
 func WithBackoff(base, max time.Duration) ServiceOption {
-	return func(c *serviceConfig) error {
-		if base <= 0 || max < base {
-			return fmt.Errorf("WithBackoff(%v, %v): need 0 < base <= max", base, max)
-		}
-		c.client.BaseDelay, c.client.MaxDelay = base, max
-		return c.once("WithBackoff")
-	}
+	return func(c *serviceConfig) error { return c.settings.SetBackoff("WithBackoff", base, max) }
 }
 
 // WithTimeout bounds each attempt, from sending the request to reading the
 // whole response; the context given to the Sign method bounds all of them.
 // Default 30s.
 func WithTimeout(d time.Duration) ServiceOption {
-	return func(c *serviceConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("WithTimeout(%v): must be positive", d)
-		}
-		c.client.Timeout = d
-		return c.once("WithTimeout")
-	}
+	return func(c *serviceConfig) error { return c.settings.SetTimeout("WithTimeout", d) }
 }

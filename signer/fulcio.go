@@ -46,30 +46,18 @@ type FulcioOption func(*fulcioConfig) error
 
 type fulcioConfig struct {
 	client   httpx.Client
-	set      map[string]bool
+	settings httpx.Settings
 	pop      bool
 	audience string
 }
 
-func (c *fulcioConfig) once(name string) error {
-	if c.set[name] {
-		return errors.New(name + " given twice")
-	}
-	c.set[name] = true
-	return nil
-}
+func (c *fulcioConfig) once(name string) error { return c.settings.Once(name) }
 
 // WithFulcioHTTPClient sends requests with hc (for proxies, custom TLS roots
 // or transports). Default: a client of sigil's own with no overall timeout;
 // [WithFulcioTimeout] bounds each attempt.
 func WithFulcioHTTPClient(hc *http.Client) FulcioOption {
-	return func(c *fulcioConfig) error {
-		if hc == nil {
-			return errors.New("WithFulcioHTTPClient: nil client")
-		}
-		c.client.HTTP = hc
-		return c.once("WithFulcioHTTPClient")
-	}
+	return func(c *fulcioConfig) error { return c.settings.SetHTTPClient("WithFulcioHTTPClient", hc) }
 }
 
 // WithFulcioRetries sets how many times a request is attempted when it
@@ -78,39 +66,21 @@ func WithFulcioHTTPClient(hc *http.Client) FulcioOption {
 // statuses (a refused token, a bad request) are not retried. attempts must
 // be 1 (no retry) to 10. Default 4.
 func WithFulcioRetries(attempts int) FulcioOption {
-	return func(c *fulcioConfig) error {
-		if attempts < 1 || attempts > 10 {
-			return fmt.Errorf("WithFulcioRetries(%d): attempts must be 1 to 10", attempts)
-		}
-		c.client.Attempts = attempts
-		return c.once("WithFulcioRetries")
-	}
+	return func(c *fulcioConfig) error { return c.settings.SetAttempts("WithFulcioRetries", attempts) }
 }
 
 // WithFulcioBackoff bounds the wait before a retry: before attempt n+1 the
 // client waits a random time below min(max, base*2^(n-1)) (full jitter), or
 // what Fulcio's Retry-After header asks, up to max. Default 200ms and 5s.
 func WithFulcioBackoff(base, max time.Duration) FulcioOption {
-	return func(c *fulcioConfig) error {
-		if base <= 0 || max < base {
-			return fmt.Errorf("WithFulcioBackoff(%v, %v): need 0 < base <= max", base, max)
-		}
-		c.client.BaseDelay, c.client.MaxDelay = base, max
-		return c.once("WithFulcioBackoff")
-	}
+	return func(c *fulcioConfig) error { return c.settings.SetBackoff("WithFulcioBackoff", base, max) }
 }
 
 // WithFulcioTimeout bounds each attempt, from sending the request to
 // reading the whole response; the context given to [Fulcio.Certificate]
 // bounds all of them. Default 30s.
 func WithFulcioTimeout(d time.Duration) FulcioOption {
-	return func(c *fulcioConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("WithFulcioTimeout(%v): must be positive", d)
-		}
-		c.client.Timeout = d
-		return c.once("WithFulcioTimeout")
-	}
+	return func(c *fulcioConfig) error { return c.settings.SetTimeout("WithFulcioTimeout", d) }
 }
 
 // WithFulcioProofOfPossession makes [Fulcio.Certificate] send the public key
@@ -179,7 +149,8 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("signer: NewFulcio: base URL %q: need an http(s) URL without user, query or fragment", baseURL)
 	}
-	c := &fulcioConfig{client: httpx.Client{Service: "fulcio"}, set: map[string]bool{}, audience: oidctoken.DefaultAudience}
+	c := &fulcioConfig{client: httpx.Client{Service: "fulcio"}, audience: oidctoken.DefaultAudience}
+	c.settings.Client = &c.client
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("signer: NewFulcio: option %d is nil", i)

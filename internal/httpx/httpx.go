@@ -318,3 +318,63 @@ func printable(b []byte) string {
 	}, string(b))
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Settings applies the client settings callers may choose, with one set of
+// rules for every service client: each setting validated, none given
+// twice. Packages sign and signer wrap its methods in their options; name
+// is the option's name in errors.
+type Settings struct {
+	Client *Client
+	given  map[string]bool
+}
+
+func (s *Settings) once(name string) error {
+	if s.given[name] {
+		return errors.New(name + " given twice")
+	}
+	if s.given == nil {
+		s.given = map[string]bool{}
+	}
+	s.given[name] = true
+	return nil
+}
+
+// SetHTTPClient sets the HTTP client.
+func (s *Settings) SetHTTPClient(name string, hc *http.Client) error {
+	if hc == nil {
+		return errors.New(name + ": nil client")
+	}
+	s.Client.HTTP = hc
+	return s.once(name)
+}
+
+// SetAttempts sets the number of attempts, 1 to 10.
+func (s *Settings) SetAttempts(name string, attempts int) error {
+	if attempts < 1 || attempts > 10 {
+		return fmt.Errorf("%s(%d): attempts must be 1 to 10", name, attempts)
+	}
+	s.Client.Attempts = attempts
+	return s.once(name)
+}
+
+// SetBackoff sets the backoff bounds, 0 < base <= max.
+func (s *Settings) SetBackoff(name string, base, max time.Duration) error {
+	if base <= 0 || max < base {
+		return fmt.Errorf("%s(%v, %v): need 0 < base <= max", name, base, max)
+	}
+	s.Client.BaseDelay, s.Client.MaxDelay = base, max
+	return s.once(name)
+}
+
+// SetTimeout sets the timeout of each attempt, positive.
+func (s *Settings) SetTimeout(name string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s(%v): must be positive", name, d)
+	}
+	s.Client.Timeout = d
+	return s.once(name)
+}
+
+// Once records a setting of the caller's own, failing when it was given
+// before.
+func (s *Settings) Once(name string) error { return s.once(name) }

@@ -51,18 +51,22 @@ func setup(t *testing.T) *env {
 // fastRetries keeps fault tests short.
 var fastRetries = []sign.ServiceOption{sign.WithRetries(4), sign.WithBackoff(20*time.Millisecond, 200*time.Millisecond)}
 
-func (e *env) rekorV1(t *testing.T, url string, opts ...sign.ServiceOption) sign.TransparencyLog {
-	t.Helper()
-	l, err := sign.NewRekor(e.root, url, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+func (e *env) rekorV1(t *testing.T, url string) sign.TransparencyLog {
+	return newLog(t, e.root, url, false)
 }
 
-func (e *env) rekorV2(t *testing.T, url string, opts ...sign.ServiceOption) sign.TransparencyLog {
+func (e *env) rekorV2(t *testing.T, url string) sign.TransparencyLog {
+	return newLog(t, e.root, url, true)
+}
+
+// newLog returns a client of the Rekor v1 or v2 log at url, listed in root.
+func newLog(t *testing.T, root *trustroot.TrustedRoot, url string, v2 bool, opts ...sign.ServiceOption) sign.TransparencyLog {
 	t.Helper()
-	l, err := sign.NewRekorV2(e.root, url, opts...)
+	newRekor := sign.NewRekor
+	if v2 {
+		newRekor = sign.NewRekorV2
+	}
+	l, err := newRekor(root, url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,18 +545,7 @@ func newFaultProxy(t *testing.T, target string, configure func(*faultProxy)) *fa
 // reached through proxyURL: the same keys under another address.
 func (e *env) logVia(t *testing.T, realURL, proxyURL string, v2 bool, opts ...sign.ServiceOption) sign.TransparencyLog {
 	t.Helper()
-	root := e.rootWithLogURL(t, realURL, proxyURL)
-	var l sign.TransparencyLog
-	var err error
-	if v2 {
-		l, err = sign.NewRekorV2(root, proxyURL, opts...)
-	} else {
-		l, err = sign.NewRekor(root, proxyURL, opts...)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return newLog(t, e.rootWithLogURL(t, realURL, proxyURL), proxyURL, v2, opts...)
 }
 
 // rootWithLogURL re-reads the stack's trusted root with one log's base URL
