@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -70,4 +72,71 @@ func ExampleNewTimestampAuthority() {
 	_, err = tsa.Timestamp(context.Background(), sampleFile(nil, "artifact.sig"))
 	fmt.Println("invalid response:", errors.Is(err, sign.ErrInvalidResponse))
 	// Output: invalid response: true
+}
+
+// A Rekor v2 client: the log's answer (a recorded answer of rekor-tiles,
+// replayed by a test server) carries an inclusion proof and a checkpoint,
+// both checked against the log's key in the trusted root.
+func ExampleNewRekorV2() {
+	resp := sampleFile(nil, "rekor2-response.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		w.Write(resp)
+	}))
+	defer srv.Close()
+	doc := strings.ReplaceAll(string(sampleFile(nil, "trusted_root.json")), "http://127.0.0.1:3003", srv.URL)
+	root, err := trustroot.ParseJSON([]byte(doc))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	rekor, err := sign.NewRekorV2(root, srv.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	entry, err := rekor.Append(context.Background(), sampleRequest(nil, true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s/%s entry %d, inclusion proof in a tree of %d\n", entry.Kind, entry.KindVersion, entry.LogIndex, entry.Proof.TreeSize)
+	// Output: hashedrekord/0.0.2 entry 0, inclusion proof in a tree of 1
+}
+
+// A signing configuration (here the one generated for a local stack) picks
+// the logs and timestamp authorities a bundle builder asks; the trusted
+// root checks their answers. Nothing is contacted until something is
+// signed.
+func ExampleWithSigningConfig() {
+	root := sampleRoot(nil)
+	cfg, err := trustroot.ParseSigningConfig(sampleFile(nil, "signing_config.v0.2.json"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	logs, _ := cfg.RekorLogs(at)
+	tsas, _ := cfg.TimestampAuthorities(at)
+	for _, s := range append(logs, tsas...) {
+		fmt.Println("selected:", s.URL, "API version", s.MajorAPIVersion)
+	}
+
+	key, err := signer.Generate(signer.ECDSAP256)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cred, err := signer.FromKey(key)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = sign.NewBundleBuilder(cred, sign.WithSigningConfig(root, cfg, sign.WithRetries(3)))
+	fmt.Println("builder ready:", err == nil)
+	// Output:
+	// selected: http://127.0.0.1:3003 API version 2
+	// selected: http://127.0.0.1:3004/api/v1/timestamp API version 1
+	// builder ready: true
 }
