@@ -1,7 +1,8 @@
 // Command pkcs11 signs an artifact with a key that never leaves a PKCS#11
 // token (an HSM; SoftHSM2 in tests), and verifies the bundle it made.
 //
-//	pkcs11 [-module /usr/lib/softhsm/libsofthsm2.so] [-token sigil] [-label sigil-signing-key] [-generate] -bundle OUT FILE
+//	pkcs11 [-module /usr/lib/softhsm/libsofthsm2.so] [-token sigil] [-label sigil-signing-key] [-generate]
+//	       [-trust-config trust_config.json -identity-token-file TOKEN] -bundle OUT FILE
 //
 // The user PIN comes from the environment variable PKCS11_PIN. With
 // -generate, an ECDSA P-256 key pair is made in the token first (sensitive,
@@ -9,6 +10,14 @@
 // crypto.Signer (C_Sign with CKM_ECDSA over the digest), turned into a
 // credential with signer.FromKey, and signs with sign.BundleBuilder; the
 // bundle is verified with package verify before and after it is written.
+//
+// Without -trust-config the bundle names the key by its hint (adoption stage
+// 1). With -trust-config (a ClientTrustConfig: trusted root and signing
+// config) and -identity-token-file, the token's key gets a certificate for
+// the token's identity from the configuration's Fulcio, and the signature
+// is timestamped and logged by the services it selects (stage 3: a
+// long-lived HSM key carrying an identity); verification then requires the
+// certificate, its SCTs, the log entries and timestamps, and the identity.
 package main
 
 import (
@@ -18,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/policy"
@@ -42,11 +52,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	keyLabel := fs.String("label", "sigil-signing-key", "label of the key pair")
 	generate := fs.Bool("generate", false, "generate the key pair in the token if it does not exist")
 	bundlePath := fs.String("bundle", "", "path to write the bundle to")
+	var svc services
+	fs.StringVar(&svc.trustConfig, "trust-config", "", "ClientTrustConfig naming the Sigstore services (stage 3); default: key only")
+	fs.StringVar(&svc.tokenFile, "identity-token-file", "", "file holding the OIDC identity token, with -trust-config")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 || *bundlePath == "" {
-		fmt.Fprintln(stderr, "usage: pkcs11 [-module M] [-token T] [-label L] [-generate] -bundle OUT FILE (PIN in $PKCS11_PIN)")
+	if fs.NArg() != 1 || *bundlePath == "" || (svc.trustConfig == "") != (svc.tokenFile == "") {
+		fmt.Fprintln(stderr, "usage: pkcs11 [-module M] [-token T] [-label L] [-generate] [-trust-config F -identity-token-file F] -bundle OUT FILE (PIN in $PKCS11_PIN)")
 		return 2
 	}
 	pin, ok := os.LookupEnv("PKCS11_PIN")
@@ -54,14 +67,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pkcs11: set PKCS11_PIN to the token's user PIN")
 		return 2
 	}
-	if err := signWithToken(stdout, *module, *tokenLabel, *keyLabel, pin, *generate, fs.Arg(0), *bundlePath); err != nil {
+	if err := signWithToken(stdout, *module, *tokenLabel, *keyLabel, pin, *generate, &svc, fs.Arg(0), *bundlePath); err != nil {
 		fmt.Fprintln(stderr, "pkcs11:", err)
 		return 1
 	}
 	return 0
 }
 
-func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, generate bool, path, bundlePath string) error {
+// services are the Sigstore services of stage 3; zero for stage 1.
+type services struct{ trustConfig, tokenFile string }
+
+func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, generate bool, svc *services, path, bundlePath string) error {
 	tok, err := OpenToken(module, tokenLabel, pin)
 	if err != nil {
 		return err
@@ -91,17 +107,7 @@ func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, gene
 	if err != nil {
 		return err
 	}
-	// Stage 1 of adoption: a key-signed bundle verified with the key alone,
-	// against a trusted root that lists no CA, log or TSA.
-	root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
-	if err != nil {
-		return err
-	}
-	v, err := verify.New(root, verify.WithPublicKey(cred.Hint(), cred.PublicKey()))
-	if err != nil {
-		return err
-	}
-	b, err := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
+	b, v, p, err := builder(context.Background(), cred, svc)
 	if err != nil {
 		return err
 	}
@@ -137,11 +143,71 @@ func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, gene
 		return err
 	}
 	defer art.Close()
-	res, err := v.Verify(parsed, verify.ArtifactReader(art), policy.PublicKey(cred.PublicKey()))
+	res, err := v.Verify(parsed, verify.ArtifactReader(art), p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "verified: %s, signed by key %s; %d log entries, %d timestamps\n",
-		res.MediaType, res.Signer.KeyHint, len(res.TlogEntries), len(res.Timestamps))
+	signedBy := "key " + res.Signer.KeyHint
+	if res.Signer.Certificate != nil {
+		signedBy = fmt.Sprintf("%v (%s), certificate for the token's key, %d SCTs", res.Signer.SubjectAlternativeNames, res.Signer.Issuer, res.SCTs)
+	}
+	fmt.Fprintf(out, "verified: %s, signed by %s; %d log entries, %d timestamps\n",
+		res.MediaType, signedBy, len(res.TlogEntries), len(res.Timestamps))
 	return nil
+}
+
+// builder returns the bundle builder, the verifier and the policy for the
+// adoption stage svc asks for.
+func builder(ctx context.Context, cred *signer.Credential, svc *services) (*sign.BundleBuilder, *verify.Verifier, policy.Policy, error) {
+	if svc.trustConfig == "" {
+		// Stage 1: a key-signed bundle verified with the key alone, against
+		// a trusted root that lists no CA, log or TSA.
+		root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		v, err := verify.New(root, verify.WithPublicKey(cred.Hint(), cred.PublicKey()))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		b, err := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
+		return b, v, policy.PublicKey(cred.PublicKey()), err
+	}
+	// Stage 3: the token's key in a Fulcio certificate, plus log entries
+	// and timestamps, verified with everything the trusted root vouches for.
+	root, err := trustroot.FromFile(svc.trustConfig)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, err := root.Services()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ca, err := cfg.Fulcio(time.Now())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tokens := signer.TokenFile(svc.tokenFile)
+	tok, err := tokens.IDToken(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	issuer, subject, email, err := signer.TokenIdentity(tok)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if email != "" {
+		subject = email
+	}
+	fulcio, err := signer.NewFulcio(root, ca.URL, tokens)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := verify.New(root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b, err := sign.NewBundleBuilder(cred, sign.WithCertificateProvider(fulcio),
+		sign.WithSigningConfig(root, cfg), sign.WithSelfCheck(v.SelfCheck()))
+	return b, v, policy.Identity(issuer, subject), err
 }
