@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/sigil-dev/sigil/internal/fulcioclient"
@@ -115,8 +118,8 @@ func WithFulcioAudience(audience string) FulcioOption {
 // long-lived key certified for the token's identity. It satisfies
 // sign.CertificateProvider.
 //
-// A Fulcio is immutable and safe for concurrent use by multiple goroutines
-// if its [TokenSource] is.
+// A Fulcio is safe for concurrent use by multiple goroutines if its
+// [TokenSource] is; its only state is the certificates it may reuse.
 type Fulcio struct {
 	root     *trustroot.TrustedRoot
 	client   fulcioclient.Client
@@ -124,6 +127,65 @@ type Fulcio struct {
 	pop      bool
 	audience string
 	now      func() time.Time
+
+	mu    sync.Mutex
+	certs map[[sha256.Size]byte][]*x509.Certificate // by key and token; see reuse
+}
+
+// Reuse of certificates: a certificate Fulcio issued for a key and an ID
+// token is used again for that key and that same token while it has more
+// than ReuseMargin of validity left, so a BundleBuilder that signs many
+// artifacts with one key asks Fulcio once, not per bundle. Another token
+// (another identity, or a refreshed token) always gets a new certificate.
+// At most maxCachedCerts are kept; expired ones are dropped first.
+const (
+	ReuseMargin    = 2 * time.Minute
+	maxCachedCerts = 1024
+)
+
+func certKey(pub crypto.PublicKey, tok string) ([sha256.Size]byte, bool) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	h := sha256.New()
+	h.Write(der)
+	h.Write([]byte{0})
+	h.Write([]byte(tok))
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k, true
+}
+
+// cached returns a certificate issued earlier for k with more than
+// ReuseMargin of validity left at now.
+func (f *Fulcio) cached(k [sha256.Size]byte, now time.Time) []*x509.Certificate {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	chain, ok := f.certs[k]
+	if !ok || !now.Add(ReuseMargin).Before(chain[0].NotAfter) || now.Before(chain[0].NotBefore) {
+		return nil
+	}
+	return slices.Clone(chain)
+}
+
+func (f *Fulcio) store(k [sha256.Size]byte, chain []*x509.Certificate, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.certs == nil {
+		f.certs = map[[sha256.Size]byte][]*x509.Certificate{}
+	}
+	if len(f.certs) >= maxCachedCerts {
+		for key, c := range f.certs {
+			if !now.Add(ReuseMargin).Before(c[0].NotAfter) {
+				delete(f.certs, key)
+			}
+		}
+		if len(f.certs) >= maxCachedCerts {
+			clear(f.certs)
+		}
+	}
+	f.certs[k] = slices.Clone(chain)
 }
 
 // NewFulcio returns a client of the Fulcio instance at baseURL (such as
@@ -179,6 +241,9 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 // challenge claim with the algorithm sigil's allow-list gives the key (the
 // same ones).
 //
+// A certificate is reused for the same key and the same token while it has
+// more than [ReuseMargin] of validity left; otherwise Fulcio is asked.
+//
 // The returned chain is leaf first: the leaf and the intermediates of
 // Fulcio's response, without the response's self-signed root (verifiers
 // take roots from their trusted root). It has been checked as
@@ -205,9 +270,16 @@ func (f *Fulcio) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Ce
 	if err != nil {
 		return nil, fmt.Errorf("signer: getting an ID token: %w", err)
 	}
-	claims, err := oidctoken.ParseAndCheck(tok, f.audience, f.now())
+	now := f.now()
+	claims, err := oidctoken.ParseAndCheck(tok, f.audience, now)
 	if err != nil {
 		return nil, err
+	}
+	ck, reusable := certKey(pub, tok)
+	if reusable {
+		if chain := f.cached(ck, now); chain != nil {
+			return chain, nil
+		}
 	}
 	var body []byte
 	if f.pop {
@@ -233,7 +305,14 @@ func (f *Fulcio) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Ce
 	if err != nil {
 		return nil, err
 	}
-	return fulcioclient.Validate(chain, pub, f.root, f.now())
+	chain, err = fulcioclient.Validate(chain, pub, f.root, now)
+	if err != nil {
+		return nil, err
+	}
+	if reusable {
+		f.store(ck, chain, now)
+	}
+	return chain, nil
 }
 
 // proofOfPossession signs challenge as Fulcio checks it: with the

@@ -1,6 +1,7 @@
 package signer_test
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -105,6 +106,7 @@ func (ca *testCA) trustedRootJSON() []byte {
 
 // leafOptions spoil a leaf, one way each.
 type leafOptions struct {
+	validity      time.Duration // default 10 minutes
 	noCodeSigning bool
 	badSCT        bool
 	noSCT         bool
@@ -115,7 +117,7 @@ func (ca *testCA) issue(pub crypto.PublicKey, email string, o leafOptions) *x509
 	now := time.Now()
 	t := &x509.Certificate{
 		SerialNumber: must(rand.Int(rand.Reader, big.NewInt(1<<62))),
-		NotBefore:    now.Add(-time.Second), NotAfter: now.Add(10 * time.Minute),
+		NotBefore:    now.Add(-time.Second), NotAfter: now.Add(cmp.Or(o.validity, 10*time.Minute)),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 	}

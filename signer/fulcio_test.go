@@ -389,3 +389,44 @@ func TestTokenIdentity(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+// A certificate is reused for the same key and token while it has more
+// than ReuseMargin left; another key or another token gets a new one, and
+// so does a certificate about to expire.
+func TestFulcioCertificateReuse(t *testing.T) {
+	f := newTestFulcio(t)
+	tok := mintToken(t)
+	c := newClient(t, f, signer.StaticToken(tok))
+	key := must(signer.Generate(signer.ECDSAP256))
+	first := must(c.Certificate(context.Background(), key))
+	again := must(c.Certificate(context.Background(), key))
+	if f.Calls() != 1 || !again[0].Equal(first[0]) {
+		t.Fatalf("second call for the same key and token: %d requests, same leaf %v", f.Calls(), again[0].Equal(first[0]))
+	}
+	// The returned slice is the caller's own.
+	again[0] = nil
+	if third := must(c.Certificate(context.Background(), key)); third[0] == nil || f.Calls() != 1 {
+		t.Fatalf("cached chain was modified through a returned slice, or re-requested (%d requests)", f.Calls())
+	}
+
+	must(c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))))
+	if f.Calls() != 2 {
+		t.Fatalf("another key: %d requests, want 2", f.Calls())
+	}
+	other := newClient(t, f, signer.StaticToken(mintToken(t, "email", "bob@example.com")))
+	if got := must(other.Certificate(context.Background(), key)); f.Calls() != 3 || got[0].EmailAddresses[0] != "bob@example.com" {
+		t.Fatalf("another token: %d requests, SAN %v", f.Calls(), got[0].EmailAddresses)
+	}
+
+	// A leaf with less than ReuseMargin left is not reused.
+	f.mu.Lock()
+	f.leaf = leafOptions{validity: signer.ReuseMargin / 2}
+	f.mu.Unlock()
+	short := newClient(t, f, signer.StaticToken(tok))
+	k2 := must(signer.Generate(signer.ECDSAP256))
+	must(short.Certificate(context.Background(), k2))
+	must(short.Certificate(context.Background(), k2))
+	if f.Calls() != 5 {
+		t.Fatalf("short-lived leaf: %d requests, want 5", f.Calls())
+	}
+}
