@@ -852,3 +852,39 @@ func TestPrivateDeploymentInCode(t *testing.T) {
 	}
 	verifyAll(t, v2, signBoth(t, b), policy.Identity(s.OIDCURL, emailIssuerSAN))
 }
+
+// The same deterministic signature (Ed25519) logged twice: Rekor v1 answers
+// 409 with the existing entry, which the client fetches and checks, so both
+// bundles carry the same verified entry; Rekor v2, which has no API to read
+// an entry back, gives a ServiceError with status 409.
+func TestDuplicateEntry(t *testing.T) {
+	e := setup(t)
+	k := newKey(t, "ed25519")
+	cred := credential(t, k)
+	v, err := verify.New(e.root, verify.WithPublicKey(cred.Hint(), cred.PublicKey()), verify.RequireTlogEntries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sign.NewBundleBuilder(cred, sign.WithTransparencyLog(e.rekorV1(t, e.s.RekorV1URL)), sign.WithSelfCheck(v.SelfCheck()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := verifyAll(t, v, signMessage(t, b), policy.PublicKey(k.Public()))["message"]
+	second := verifyAll(t, v, signMessage(t, b), policy.PublicKey(k.Public()))["message"]
+	if first.TlogEntries[0].LogIndex != second.TlogEntries[0].LogIndex {
+		t.Fatalf("log indexes %d and %d: the duplicate was logged again", first.TlogEntries[0].LogIndex, second.TlogEntries[0].LogIndex)
+	}
+
+	b2, err := sign.NewBundleBuilder(cred, sign.WithTimestamper(e.tsa(t, e.s.TSAURL)), sign.WithTransparencyLog(e.rekorV2(t, e.s.RekorV2URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b2.SignArtifact(t.Context(), bytes.NewReader(artifact)); err != nil {
+		t.Fatal(err)
+	}
+	bun, err := b2.SignArtifact(t.Context(), bytes.NewReader(artifact))
+	var se *sign.ServiceError
+	if bun != nil || !errors.As(err, &se) || se.StatusCode != http.StatusConflict || se.Attempts != 1 {
+		t.Fatalf("second Rekor v2 entry: bundle %v, error %v; want a 409 ServiceError after 1 attempt", bun != nil, err)
+	}
+}
