@@ -21,7 +21,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -33,10 +32,8 @@ import (
 	"strings"
 	"time"
 
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
@@ -396,9 +393,9 @@ func V2Request(r *Request) ([]byte, error) {
 	if len(digest) != alg.Hash().Size() {
 		return nil, fmt.Errorf("rekorclient: %d-byte digest for %s", len(digest), alg)
 	}
-	details, err := keyDetails(r.PublicKey, alg)
+	details, err := sigalg.KeyDetails(alg, r.PublicKey)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rekorclient: Rekor v2: %w", err)
 	}
 	v := v2Verifier{KeyDetails: details}
 	if r.Certificate != nil {
@@ -421,30 +418,6 @@ func V2Request(r *Request) ([]byte, error) {
 	return json.Marshal(struct {
 		HR hr `json:"hashedRekordRequestV002"`
 	}{hr{digest, sigT{sig, v}}})
-}
-
-// keyDetails returns the protobuf-specs PublicKeyDetails name of pub signing
-// with alg: the one non-deprecated name that sigil's allow-list maps to alg
-// and accepts pub for (for RSA, the one of pub's modulus size).
-func keyDetails(pub crypto.PublicKey, alg sigalg.Algorithm) (string, error) {
-	rsaSize := ""
-	if k, ok := pub.(*rsa.PublicKey); ok {
-		rsaSize = fmt.Sprintf("_%d_", k.N.BitLen())
-	}
-	values := protocommon.PublicKeyDetails(0).Descriptor().Values()
-	for i := range values.Len() {
-		v := values.Get(i)
-		if o, ok := v.Options().(*descriptorpb.EnumValueOptions); ok && o.GetDeprecated() {
-			continue
-		}
-		name := string(v.Name())
-		a, err := sigalg.ForKeyDetails(name)
-		if err != nil || a != alg || a.Check(pub) != nil || !strings.Contains(name, rsaSize) {
-			continue
-		}
-		return name, nil
-	}
-	return "", fmt.Errorf("rekorclient: no Rekor v2 key details for a %T key signing with %s", pub, alg)
 }
 
 var protoJSON = protojson.UnmarshalOptions{DiscardUnknown: true}

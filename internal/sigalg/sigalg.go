@@ -126,6 +126,39 @@ func ForKeyDetails(details string) (Algorithm, error) {
 	return Algorithm{}, fmt.Errorf("%w: key details %q", ErrUnsupported, details)
 }
 
+// KeyDetails is the inverse of ForKeyDetails: the protobuf-specs
+// PublicKeyDetails name (current, not deprecated) of pub signing with a, as
+// Rekor v2 requests name a verifier. a must be an algorithm pub can use
+// (Check). RSA names carry the modulus size, so only 2048, 3072 and
+// 4096-bit RSA keys have one.
+func KeyDetails(a Algorithm, pub crypto.PublicKey) (string, error) {
+	if err := a.Check(pub); err != nil {
+		return "", err
+	}
+	switch a {
+	case ECDSAP256SHA256:
+		return "PKIX_ECDSA_P256_SHA_256", nil
+	case ECDSAP384SHA384:
+		return "PKIX_ECDSA_P384_SHA_384", nil
+	case ECDSAP521SHA512:
+		return "PKIX_ECDSA_P521_SHA_512", nil
+	case Ed25519:
+		return "PKIX_ED25519", nil
+	case Ed25519ph:
+		return "PKIX_ED25519_PH", nil
+	case RSAPKCS1SHA256, RSAPSSSHA256:
+		scheme := "PKCS1V15"
+		if a == RSAPSSSHA256 {
+			scheme = "PSS"
+		}
+		switch bits := pub.(*rsa.PublicKey).N.BitLen(); bits {
+		case 2048, 3072, 4096:
+			return fmt.Sprintf("PKIX_RSA_%s_%d_SHA256", scheme, bits), nil
+		}
+	}
+	return "", fmt.Errorf("%w: no key details for a %T key signing with %s", ErrUnsupported, pub, a)
+}
+
 // WithHash returns the algorithm with its digest replaced by h, if the
 // allow-list permits: ECDSA and RSA sign SHA-256, SHA-384 or SHA-512 digests
 // (Sigstore signs SHA-256 digests with P-384 keys, for example); Ed25519ph

@@ -136,3 +136,48 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// KeyDetails inverts ForKeyDetails for every algorithm and key it names.
+func TestKeyDetails(t *testing.T) {
+	ed, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsa2048 := &must(rsa.GenerateKey(rand.Reader, 2048)).PublicKey
+	for _, tc := range []struct {
+		alg  Algorithm
+		pub  crypto.PublicKey
+		want string
+	}{
+		{ECDSAP256SHA256, &must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader)).PublicKey, "PKIX_ECDSA_P256_SHA_256"},
+		{ECDSAP384SHA384, &must(ecdsa.GenerateKey(elliptic.P384(), rand.Reader)).PublicKey, "PKIX_ECDSA_P384_SHA_384"},
+		{ECDSAP521SHA512, &must(ecdsa.GenerateKey(elliptic.P521(), rand.Reader)).PublicKey, "PKIX_ECDSA_P521_SHA_512"},
+		{Ed25519, ed, "PKIX_ED25519"},
+		{Ed25519ph, ed, "PKIX_ED25519_PH"},
+		{RSAPKCS1SHA256, rsa2048, "PKIX_RSA_PKCS1V15_2048_SHA256"},
+		{RSAPSSSHA256, rsa2048, "PKIX_RSA_PSS_2048_SHA256"},
+	} {
+		got, err := KeyDetails(tc.alg, tc.pub)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.alg, got, err, tc.want)
+			continue
+		}
+		if back, err := ForKeyDetails(got); err != nil || back != tc.alg {
+			t.Errorf("%s: ForKeyDetails(%q) = %s, %v", tc.alg, got, back, err)
+		}
+	}
+	// P-256 with SHA-384, a 2560-bit RSA key, or a key of another type have none.
+	p256 := &must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader)).PublicKey
+	for _, tc := range []struct {
+		alg Algorithm
+		pub crypto.PublicKey
+	}{
+		{must(ECDSAP256SHA256.WithHash(crypto.SHA384)), p256},
+		{RSAPKCS1SHA256, &must(rsa.GenerateKey(rand.Reader, 2560)).PublicKey},
+		{Ed25519, p256},
+	} {
+		if got, err := KeyDetails(tc.alg, tc.pub); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s with %T: %q, %v; want ErrUnsupported", tc.alg, tc.pub, got, err)
+		}
+	}
+}
