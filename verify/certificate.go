@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -155,7 +154,7 @@ func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 				return 0, fail(StepSCT, err)
 			}
 		}
-		if err := v.checkSCT(l, st, tbs, issuer); err != nil {
+		if err := sct.Verify(st, l.alg, l.log.PublicKey, l.log.ValidFor, tbs, issuer); err != nil {
 			lastErr = fmt.Errorf("SCT %d from %s: %w", i, l.log.BaseURL, err)
 			continue
 		}
@@ -168,31 +167,4 @@ func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 		return 0, fail(StepSCT, fmt.Errorf("%w: %d verified SCTs from distinct logs, need %d (%v)", ErrThreshold, len(seen), need, lastErr))
 	}
 	return len(seen), nil
-}
-
-func (v *Verifier) checkSCT(l *preparedLog, st *sct.SCT, tbs []byte, issuer *x509.Certificate) error {
-	var h crypto.Hash
-	switch st.HashAlg {
-	case 4:
-		h = crypto.SHA256
-	case 5:
-		h = crypto.SHA384
-	case 6:
-		h = crypto.SHA512
-	}
-	if h == 0 || h != l.alg.Hash() {
-		return fmt.Errorf("hash algorithm %d does not match the log key", st.HashAlg)
-	}
-	data, err := sct.SignedData(st, tbs, issuer.RawSubjectPublicKeyInfo)
-	if err != nil {
-		return err
-	}
-	if err := l.alg.Verify(l.log.PublicKey, data, st.Signature); err != nil {
-		return err
-	}
-	t := time.UnixMilli(int64(st.Timestamp))
-	if !l.log.ValidFor.Contains(t) {
-		return fmt.Errorf("timestamp %s is outside the log key's validity window", t.UTC().Format(time.RFC3339))
-	}
-	return nil
 }

@@ -1,21 +1,26 @@
 // Package sct reads the signed certificate timestamps (RFC 6962) embedded in
 // a certificate and rebuilds the data a CT log signed for each of them.
 //
-// Only parsing and the reconstruction of the signed bytes live here; the
-// caller checks each signature with the log key from its trusted root.
+// Parsing, the reconstruction of the signed bytes, and the check of one SCT
+// against a CT log's key (Verify) live here; the caller finds the log in
+// its trusted root and decides how many SCTs it needs.
 package sct
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/trustroot"
 )
 
 // OID is the X.509v3 extension carrying an embedded SCT list.
@@ -156,4 +161,36 @@ func SignedData(s *SCT, precertTBS, issuerSPKI []byte) ([]byte, error) {
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(precertTBS) })
 	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(s.Extensions) })
 	return b.Bytes()
+}
+
+// Verify checks s, embedded in a certificate whose precertificate TBS is
+// tbs and whose issuer is issuer, against a CT log's key: key, signing
+// with alg (from the trusted root's key details, never from the SCT), valid
+// for validFor. The SCT's hash algorithm must be alg's, its signature must
+// verify, and its timestamp must lie in validFor.
+func Verify(s *SCT, alg sigalg.Algorithm, key crypto.PublicKey, validFor trustroot.TimeRange, tbs []byte, issuer *x509.Certificate) error {
+	var h crypto.Hash
+	switch s.HashAlg {
+	case 4:
+		h = crypto.SHA256
+	case 5:
+		h = crypto.SHA384
+	case 6:
+		h = crypto.SHA512
+	}
+	if h == 0 || h != alg.Hash() {
+		return fmt.Errorf("hash algorithm %d does not match the log key", s.HashAlg)
+	}
+	data, err := SignedData(s, tbs, issuer.RawSubjectPublicKeyInfo)
+	if err != nil {
+		return err
+	}
+	if err := alg.Verify(key, data, s.Signature); err != nil {
+		return err
+	}
+	t := time.UnixMilli(int64(s.Timestamp))
+	if !validFor.Contains(t) {
+		return fmt.Errorf("timestamp %s is outside the log key's validity window", t.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
