@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/sigil-dev/sigil/internal/rfc3161"
 	"github.com/sigil-dev/sigil/internal/tsaclient"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -43,7 +44,11 @@ func NewTimestampAuthority(root *trustroot.TrustedRoot, tsaURL string, opts ...S
 		return nil, err
 	}
 	cfg.client.MaxResponse = tsaclient.MaxResponse
-	return &timestampAuthority{c: &tsaclient.Client{HTTP: &cfg.client, URL: tsaURL, TSAs: root.TimestampAuthorities()}}, nil
+	var tsas []*rfc3161.Authority
+	for _, t := range root.TimestampAuthorities() {
+		tsas = append(tsas, rfc3161.NewAuthority(t))
+	}
+	return &timestampAuthority{c: &tsaclient.Client{HTTP: &cfg.client, URL: tsaURL, TSAs: tsas}}, nil
 }
 
 type timestampAuthority struct{ c *tsaclient.Client }

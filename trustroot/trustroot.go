@@ -68,6 +68,21 @@ type CertificateAuthority struct {
 	ValidFor TimeRange
 }
 
+// ChainValidity returns the window in which every certificate of the
+// authority's chain is valid: the latest NotBefore to the earliest NotAfter.
+func (ca *CertificateAuthority) ChainValidity() TimeRange {
+	var w TimeRange
+	for i, c := range ca.Certificates {
+		if i == 0 || c.NotBefore.After(w.Start) {
+			w.Start = c.NotBefore
+		}
+		if i == 0 || c.NotAfter.Before(w.End) {
+			w.End = c.NotAfter
+		}
+	}
+	return w
+}
+
 // TransparencyLog is a trusted transparency log (Rekor v1 or v2) or
 // certificate-transparency log.
 type TransparencyLog struct {

@@ -170,8 +170,8 @@ func lowerBound(tb testing.TB, c *benchCase) []signatureCheck {
 			tb.Fatal(err)
 		}
 		for _, t := range c.v.tsas {
-			if tok.SignerMatches(t.leaf) && tok.Verify(c.b.Signature(), t.leaf) == nil {
-				leaf, sig := t.leaf, c.b.Signature()
+			if tok.SignerMatches(t.Leaf) && tok.Verify(c.b.Signature(), t.Leaf) == nil {
+				leaf, sig := t.Leaf, c.b.Signature()
 				checks = append(checks, func() error { return tok.Verify(sig, leaf) })
 				break
 			}

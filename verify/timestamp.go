@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -27,33 +26,13 @@ func (v *Verifier) verifyTimestamps(b *bundle.Bundle, res *Result) ([]time.Time,
 			skipped = fmt.Errorf("timestamp %d: %w", i, err)
 			continue
 		}
-		var lastErr error = errors.New("no trusted timestamp authority issued it")
-		var by *preparedTSA
-		for _, t := range v.tsas {
-			if !tok.SignerMatches(t.leaf) {
-				continue
-			}
-			if err := tok.Verify(sig, t.leaf); err != nil {
-				lastErr = err
-				continue
-			}
-			switch {
-			case !t.ca.ValidFor.Contains(tok.GenTime):
-				lastErr = fmt.Errorf("time %s is outside the trusted root's validity window for %s", tok.GenTime.Format(time.RFC3339), t.ca.URI)
-				continue
-			case !t.window.Contains(tok.GenTime):
-				lastErr = fmt.Errorf("time %s is outside the validity of the TSA's certificate chain", tok.GenTime.Format(time.RFC3339))
-				continue
-			}
-			by = t
-			break
-		}
-		if by == nil {
-			skipped = fmt.Errorf("timestamp %d: %w", i, lastErr)
+		by, err := tok.FindSigner(sig, v.tsas)
+		if err != nil {
+			skipped = fmt.Errorf("timestamp %d: %w", i, err)
 			continue
 		}
 		times = append(times, tok.GenTime)
-		res.Timestamps = append(res.Timestamps, Timestamp{Time: tok.GenTime, Kind: "rfc3161", Authority: by.ca.URI})
+		res.Timestamps = append(res.Timestamps, Timestamp{Time: tok.GenTime, Kind: "rfc3161", Authority: by.CA.URI})
 	}
 	return times, skipped
 }

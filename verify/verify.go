@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
+	"github.com/sigil-dev/sigil/internal/rfc3161"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
@@ -24,7 +25,7 @@ type Verifier struct {
 	cas    []*preparedCA
 	tlogs  []*preparedLog
 	ctlogs []*preparedLog
-	tsas   []*preparedTSA
+	tsas   []*rfc3161.Authority
 }
 
 type preparedCA struct {
@@ -42,12 +43,6 @@ type preparedLog struct {
 	cp     checkpoint.Verifier
 	ctID   [32]byte
 	isCTv1 bool
-}
-
-type preparedTSA struct {
-	ca     *trustroot.CertificateAuthority
-	leaf   *x509.Certificate
-	window trustroot.TimeRange
 }
 
 // New prepares a Verifier for root. Thresholds default to what the root can
@@ -91,7 +86,7 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 		v.ctlogs = append(v.ctlogs, p)
 	}
 	for _, t := range root.TimestampAuthorities() {
-		v.tsas = append(v.tsas, &preparedTSA{ca: t, leaf: t.Certificates[0], window: chainWindow(t.Certificates)})
+		v.tsas = append(v.tsas, rfc3161.NewAuthority(t))
 	}
 	nTlogs, nCT, nTSA := distinctLogs(root.TransparencyLogs()), distinctLogs(root.CTLogs()), len(root.TimestampAuthorities())
 	if err := v.cfg.tlogs.resolve(nTlogs, "transparency logs"); err != nil {
@@ -125,21 +120,8 @@ func distinctLogs(logs []*trustroot.TransparencyLog) int {
 	return len(seen)
 }
 
-func chainWindow(certs []*x509.Certificate) trustroot.TimeRange {
-	var w trustroot.TimeRange
-	for i, c := range certs {
-		if i == 0 || c.NotBefore.After(w.Start) {
-			w.Start = c.NotBefore
-		}
-		if i == 0 || c.NotAfter.Before(w.End) {
-			w.End = c.NotAfter
-		}
-	}
-	return w
-}
-
 func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
-	p := &preparedCA{ca: ca, issuer: ca.Certificates[0], window: chainWindow(ca.Certificates)}
+	p := &preparedCA{ca: ca, issuer: ca.Certificates[0], window: ca.ChainValidity()}
 	for _, c := range ca.Certificates {
 		if c.PermittedDNSDomainsCritical || len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
 			len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 || len(c.PermittedEmailAddresses) > 0 ||

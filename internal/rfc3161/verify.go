@@ -13,6 +13,10 @@ import (
 	"crypto/subtle"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigil-dev/sigil/trustroot"
 )
 
 // Verification failure categories. Every error returned by Token.Verify is a
@@ -259,4 +263,46 @@ func digest(h crypto.Hash, data []byte, buf *[sha512.Size]byte) []byte {
 		return buf[:copy(buf[:], s[:])]
 	}
 	return nil
+}
+
+// An Authority is a trusted timestamp authority prepared once, when a
+// verifier or a client is built: its signing certificate and the window in
+// which its whole certificate chain is valid.
+type Authority struct {
+	CA     *trustroot.CertificateAuthority
+	Leaf   *x509.Certificate
+	Window trustroot.TimeRange
+}
+
+// NewAuthority prepares a trusted root's timestamp authority.
+func NewAuthority(ca *trustroot.CertificateAuthority) *Authority {
+	return &Authority{CA: ca, Leaf: ca.Certificates[0], Window: ca.ChainValidity()}
+}
+
+// FindSigner returns the authority of as that issued t over signed: its
+// leaf is t's signer and verifies t (Verify), and t's time lies in the
+// window in which the trusted root vouches for the authority and in its
+// chain's validity. Otherwise it returns the reason the last candidate
+// failed.
+func (t *Token) FindSigner(signed []byte, as []*Authority) (*Authority, error) {
+	var lastErr error = errors.New("no trusted timestamp authority issued it")
+	for _, a := range as {
+		if !t.SignerMatches(a.Leaf) {
+			continue
+		}
+		if err := t.Verify(signed, a.Leaf); err != nil {
+			lastErr = err
+			continue
+		}
+		switch {
+		case !a.CA.ValidFor.Contains(t.GenTime):
+			lastErr = fmt.Errorf("time %s is outside the trusted root's validity window for %s", t.GenTime.Format(time.RFC3339), a.CA.URI)
+			continue
+		case !a.Window.Contains(t.GenTime):
+			lastErr = fmt.Errorf("time %s is outside the validity of the TSA's certificate chain", t.GenTime.Format(time.RFC3339))
+			continue
+		}
+		return a, nil
+	}
+	return nil, lastErr
 }

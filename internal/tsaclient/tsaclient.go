@@ -21,14 +21,12 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
-	"github.com/sigil-dev/sigil/trustroot"
 )
 
 // MaxResponse bounds a response: the largest TimeStampResp rfc3161.Parse
@@ -73,9 +71,9 @@ type Client struct {
 	// URL is where requests are posted, such as
 	// "https://timestamp.sigstore.dev/api/v1/timestamp".
 	URL string
-	// TSAs are the trusted timestamp authorities; a response must be signed
-	// by one of them.
-	TSAs []*trustroot.CertificateAuthority
+	// TSAs are the trusted timestamp authorities, prepared with
+	// rfc3161.NewAuthority; a response must be signed by one of them.
+	TSAs []*rfc3161.Authority
 	// Rand is the source of nonces. Default crypto/rand.Reader.
 	Rand io.Reader
 }
@@ -160,42 +158,8 @@ func (c *Client) Check(der, signature []byte, nonce *big.Int) (*rfc3161.Token, e
 	if tok.Nonce == nil || tok.Nonce.Cmp(nonce) != 0 {
 		return nil, fail(CheckNonce, fmt.Errorf("nonce %v, want %v", tok.Nonce, nonce))
 	}
-	if err := c.verifySigner(tok, signature); err != nil {
+	if _, err := tok.FindSigner(signature, c.TSAs); err != nil {
 		return nil, fail(CheckSigner, err)
 	}
 	return tok, nil
-}
-
-// verifySigner finds the trusted TSA that signed tok, as verify does.
-func (c *Client) verifySigner(tok *rfc3161.Token, signature []byte) error {
-	var lastErr error = errors.New("no trusted timestamp authority issued it")
-	for _, t := range c.TSAs {
-		leaf := t.Certificates[0]
-		if !tok.SignerMatches(leaf) {
-			continue
-		}
-		if err := tok.Verify(signature, leaf); err != nil {
-			lastErr = err
-			continue
-		}
-		if !t.ValidFor.Contains(tok.GenTime) {
-			lastErr = fmt.Errorf("time %s is outside the trusted root's validity window for %s", tok.GenTime.Format(time.RFC3339), t.URI)
-			continue
-		}
-		if !chainCovers(t, tok.GenTime) {
-			lastErr = fmt.Errorf("time %s is outside the validity of the TSA's certificate chain", tok.GenTime.Format(time.RFC3339))
-			continue
-		}
-		return nil
-	}
-	return lastErr
-}
-
-func chainCovers(t *trustroot.CertificateAuthority, at time.Time) bool {
-	for _, c := range t.Certificates {
-		if at.Before(c.NotBefore) || at.After(c.NotAfter) {
-			return false
-		}
-	}
-	return true
 }

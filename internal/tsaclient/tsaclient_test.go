@@ -68,7 +68,7 @@ func server(t *testing.T, status int, body []byte, got *[]byte) string {
 func client(url string, root *trustroot.TrustedRoot, nonce []byte) *Client {
 	return &Client{
 		HTTP: &httpx.Client{Service: "timestamp authority", Attempts: 1},
-		URL:  url, TSAs: root.TimestampAuthorities(), Rand: bytes.NewReader(nonce),
+		URL:  url, TSAs: authorities(root.TimestampAuthorities()), Rand: bytes.NewReader(nonce),
 	}
 }
 
@@ -145,7 +145,7 @@ func TestSignerWindow(t *testing.T) {
 	}
 	ca := *root.TimestampAuthorities()[0]
 	ca.ValidFor.Start = tok.GenTime.Add(1)
-	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: []*trustroot.CertificateAuthority{&ca}}
+	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities([]*trustroot.CertificateAuthority{&ca})}
 	_, err = c.Check(read(t, "tsa-response.tsr"), read(t, "artifact.sig"), new(big.Int).SetBytes(recordedNonce))
 	var ce *CheckError
 	if !errors.As(err, &ce) || ce.Check != CheckSigner || !strings.Contains(err.Error(), "validity window") {
@@ -186,7 +186,7 @@ func TestNonceSource(t *testing.T) {
 // and a response it accepts carries our imprint and nonce.
 func FuzzCheck(f *testing.F) {
 	f.Add(read(f, "tsa-response.tsr"))
-	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: sampleRoot(f).TimestampAuthorities()}
+	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities(sampleRoot(f).TimestampAuthorities())}
 	sig := read(f, "artifact.sig")
 	nonce := new(big.Int).SetBytes(recordedNonce)
 	want := sha256.Sum256(sig)
@@ -203,4 +203,12 @@ func FuzzCheck(f *testing.F) {
 			t.Fatal("accepted a token for another request")
 		}
 	})
+}
+
+func authorities(cas []*trustroot.CertificateAuthority) []*rfc3161.Authority {
+	var out []*rfc3161.Authority
+	for _, ca := range cas {
+		out = append(out, rfc3161.NewAuthority(ca))
+	}
+	return out
 }
