@@ -1,17 +1,12 @@
 package verify
 
 import (
-	"bytes"
-	"crypto"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
-	"github.com/sigil-dev/sigil/internal/dsse"
 	"github.com/sigil-dev/sigil/internal/rekor"
-	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -105,71 +100,12 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry,
 // bundle's signer, over this bundle's content. For message signatures it
 // returns the artifact digest the entry commits to.
 func matchBody(b *bundle.Bundle, s *signer, body *rekor.Body) (rekor.Digest, error) {
-	if len(body.Signatures) != 1 {
-		return rekor.Digest{}, fmt.Errorf("entry records %d signatures, the bundle 1", len(body.Signatures))
-	}
-	es := body.Signatures[0]
-	if !bytes.Equal(es.Sig, b.Signature()) {
-		return rekor.Digest{}, errors.New("signature differs")
-	}
-	if err := matchVerifier(es.Verifier, s); err != nil {
-		return rekor.Digest{}, err
-	}
-	switch body.Kind {
-	case "hashedrekord":
-		if m := b.MessageSignature(); m != nil {
-			if m.Digest != nil && (m.DigestAlgorithm != body.Data.Alg || !bytes.Equal(m.Digest, body.Data.Value)) {
-				return rekor.Digest{}, errors.New("artifact digest differs from the bundle's message digest")
-			}
-			return body.Data, nil
-		}
-		// Rekor v2 logs DSSE envelopes as hashedrekord entries over the PAE.
+	want := rekor.Signed{Signature: b.Signature(), Certificate: s.cert, PublicKey: s.pub}
+	if m := b.MessageSignature(); m != nil {
+		want.DigestAlg, want.Digest = m.DigestAlgorithm, m.Digest
+	} else {
 		env := b.Envelope()
-		if !bytes.Equal(hashOf(body.Data.Alg, dsse.PAE(env.PayloadType, env.Payload)), body.Data.Value) {
-			return rekor.Digest{}, errors.New("digest differs from the DSSE envelope's")
-		}
-		return rekor.Digest{}, nil
-	case "dsse", "intoto":
-		env := b.Envelope()
-		if env == nil {
-			return rekor.Digest{}, fmt.Errorf("%s entry for a message-signature bundle", body.Kind)
-		}
-		if !bytes.Equal(hashOf(body.PayloadHash.Alg, env.Payload), body.PayloadHash.Value) {
-			return rekor.Digest{}, errors.New("payload hash differs from the DSSE payload's")
-		}
-		if body.PayloadType != "" && body.PayloadType != env.PayloadType {
-			return rekor.Digest{}, errors.New("payload type differs")
-		}
-		return rekor.Digest{}, nil
+		want.Envelope, want.PayloadType, want.Payload = true, env.PayloadType, env.Payload
 	}
-	return rekor.Digest{}, fmt.Errorf("unsupported kind %s", body.Kind)
-}
-
-func matchVerifier(ev rekor.Verifier, s *signer) error {
-	if ev.IsCert {
-		if s.cert == nil {
-			return errors.New("entry names a certificate, the bundle a public key")
-		}
-		if !bytes.Equal(ev.DER, s.cert.Raw) {
-			return errors.New("certificate differs")
-		}
-		return nil
-	}
-	pub, err := x509.ParsePKIXPublicKey(ev.DER)
-	if err != nil {
-		return fmt.Errorf("entry public key: %w", err)
-	}
-	if !sigalg.EqualKeys(pub, s.pub) {
-		return errors.New("public key differs")
-	}
-	return nil
-}
-
-func hashOf(h crypto.Hash, data []byte) []byte {
-	if !h.Available() {
-		return nil
-	}
-	d := h.New()
-	d.Write(data)
-	return d.Sum(nil)
+	return body.Match(&want)
 }
