@@ -3,83 +3,33 @@ package sign_test
 import (
 	"context"
 	"crypto"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// Real requests and responses recorded from a local Sigstore stack (see its
-// README.md): the clients must accept them against the run's trusted root.
-var samplesDir = filepath.Join("..", "scripts", "services", "samples")
-
-func sampleFile(tb testing.TB, name string) []byte {
-	if tb != nil {
-		tb.Helper()
-	}
-	b, err := os.ReadFile(filepath.Join(samplesDir, name))
-	if err != nil {
-		if tb == nil {
-			panic(err)
-		}
-		tb.Fatal(err)
-	}
-	return b
-}
-
-func sampleRoot(tb testing.TB) *trustroot.TrustedRoot {
-	r, err := trustroot.ParseJSON(sampleFile(tb, "trusted_root.json"))
-	if err != nil {
-		if tb == nil {
-			panic(err)
-		}
-		tb.Fatal(err)
-	}
-	return r
-}
-
-// sampleRequest is the signing event of the samples: the artifact's
-// signature by the key certified by the recorded Fulcio leaf.
+// sampleRequest is the signing event of the samples (real requests and
+// responses recorded from a local Sigstore stack, internal/samples): the
+// clients must accept them against the run's trusted root.
 func sampleRequest(tb testing.TB, withCert bool) *sign.LogRequest {
-	var req struct {
-		Spec struct {
-			Signature struct {
-				PublicKey struct {
-					Content []byte `json:"content"`
-				} `json:"publicKey"`
-			} `json:"signature"`
-		} `json:"spec"`
-	}
-	if err := json.Unmarshal(sampleFile(tb, "rekor1-request.json"), &req); err != nil {
-		panic(err)
-	}
-	blk, _ := pem.Decode(req.Spec.Signature.PublicKey.Content)
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		panic(err)
-	}
-	d := sha256.Sum256(sampleFile(tb, "artifact.txt"))
+	ev := samples.SigningEvent(tb)
 	r := &sign.LogRequest{
-		Message:   &bundle.MessageSignature{DigestAlgorithm: crypto.SHA256, Digest: d[:], Signature: sampleFile(tb, "artifact.sig")},
-		PublicKey: cert.PublicKey,
+		Message:   &bundle.MessageSignature{DigestAlgorithm: crypto.SHA256, Digest: ev.Digest, Signature: ev.Signature},
+		PublicKey: ev.PublicKey,
 	}
 	if withCert {
-		r.Certificate = cert
+		r.Certificate = ev.Certificate
 	}
 	return r
 }
@@ -108,7 +58,7 @@ func rekorAt(t *testing.T, recorded string, h http.Handler) (*trustroot.TrustedR
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	doc := strings.ReplaceAll(string(sampleFile(t, "trusted_root.json")), `"baseUrl": "`+recorded+`"`, `"baseUrl": "`+srv.URL+`"`)
+	doc := strings.ReplaceAll(string(samples.Read(t, "trusted_root.json")), `"baseUrl": "`+recorded+`"`, `"baseUrl": "`+srv.URL+`"`)
 	root, err := trustroot.ParseJSON([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +79,7 @@ func TestRekorReplay(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root, url := rekorAt(t, tc.recorded, &scripted{steps: []func(http.ResponseWriter, *http.Request){
-				status(http.StatusCreated, sampleFile(t, tc.resp)),
+				status(http.StatusCreated, samples.Read(t, tc.resp)),
 			}})
 			newLog := sign.NewRekor
 			if tc.v2 {
@@ -151,7 +101,7 @@ func TestRekorReplay(t *testing.T) {
 }
 
 func TestNewRekorErrors(t *testing.T) {
-	root := sampleRoot(t)
+	root := samples.Root(t)
 	if _, err := sign.NewRekor(root, "http://127.0.0.1:3000/"); err == nil || !strings.Contains(err.Error(), `"http://127.0.0.1:3000/"`) {
 		t.Errorf("NewRekor with an unlisted URL: %v", err)
 	}
@@ -171,7 +121,7 @@ func TestNewRekorErrors(t *testing.T) {
 }
 
 func TestRekorInvalidResponse(t *testing.T) {
-	resp := strings.Replace(string(sampleFile(t, "rekor1-response.json")),
+	resp := strings.Replace(string(samples.Read(t, "rekor1-response.json")),
 		"87a26d88b4003a8984bb720a909847da6bff3d491cf7856be4f6cc49ccd54b2a", strings.Repeat("0", 64), 1)
 	root, url := rekorAt(t, "http://127.0.0.1:3000", &scripted{steps: []func(http.ResponseWriter, *http.Request){
 		status(http.StatusCreated, []byte(resp)),
@@ -197,7 +147,7 @@ func TestRekorRetries(t *testing.T) {
 	s := &scripted{steps: []func(http.ResponseWriter, *http.Request){
 		status(http.StatusInternalServerError, []byte("boom")),
 		status(http.StatusInternalServerError, []byte("boom")),
-		status(http.StatusCreated, sampleFile(t, "rekor1-response.json")),
+		status(http.StatusCreated, samples.Read(t, "rekor1-response.json")),
 	}}
 	root, url := rekorAt(t, "http://127.0.0.1:3000", s)
 	l, err := sign.NewRekor(root, url, fast)
@@ -263,7 +213,7 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String()
 	ln.Close()
-	root := sampleRoot(t)
+	root := samples.Root(t)
 	ts, err := sign.NewTimestampAuthority(root, url+"/api/v1/timestamp", sign.WithRetries(3), fast)
 	if err != nil {
 		t.Fatal(err)
@@ -280,14 +230,14 @@ func TestConnectionRefused(t *testing.T) {
 // request (its nonce is not ours), so the client rejects it.
 func TestTimestampReplayRejected(t *testing.T) {
 	srv := httptest.NewServer(&scripted{steps: []func(http.ResponseWriter, *http.Request){
-		status(http.StatusCreated, sampleFile(t, "tsa-response.tsr")),
+		status(http.StatusCreated, samples.Read(t, "tsa-response.tsr")),
 	}})
 	defer srv.Close()
-	ts, err := sign.NewTimestampAuthority(sampleRoot(t), srv.URL+"/api/v1/timestamp")
+	ts, err := sign.NewTimestampAuthority(samples.Root(t), srv.URL+"/api/v1/timestamp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := ts.Timestamp(context.Background(), sampleFile(t, "artifact.sig"))
+	der, err := ts.Timestamp(context.Background(), samples.Read(t, "artifact.sig"))
 	if !errors.Is(err, sign.ErrInvalidResponse) || der != nil || !strings.Contains(err.Error(), "timestamp authority: invalid response: nonce") {
 		t.Fatalf("Timestamp: %v, want ErrInvalidResponse naming the nonce", err)
 	}

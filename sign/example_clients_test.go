@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
@@ -17,12 +18,12 @@ import (
 // recordedRekor starts a server replaying the recorded Rekor v1 response
 // and returns a trusted root that lists it under the server's URL.
 func recordedRekor() (*trustroot.TrustedRoot, string, func()) {
-	resp := sampleFile(nil, "rekor1-response.json")
+	resp := samples.Read(nil, "rekor1-response.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		w.Write(resp)
 	}))
-	doc := strings.ReplaceAll(string(sampleFile(nil, "trusted_root.json")), "http://127.0.0.1:3000", srv.URL)
+	doc := strings.ReplaceAll(string(samples.Read(nil, "trusted_root.json")), "http://127.0.0.1:3000", srv.URL)
 	root, err := trustroot.ParseJSON([]byte(doc))
 	if err != nil {
 		panic(err)
@@ -58,10 +59,10 @@ func ExampleNewRekor() {
 func ExampleNewTimestampAuthority() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
-		w.Write(sampleFile(nil, "tsa-response.tsr")) // recorded earlier
+		w.Write(samples.Read(nil, "tsa-response.tsr")) // recorded earlier
 	}))
 	defer srv.Close()
-	root := sampleRoot(nil)
+	root := samples.Root(nil)
 
 	tsa, err := sign.NewTimestampAuthority(root, srv.URL+"/api/v1/timestamp")
 	if err != nil {
@@ -69,7 +70,7 @@ func ExampleNewTimestampAuthority() {
 		return
 	}
 	// Normally: sign.NewBundleBuilder(cred, sign.WithTimestamper(tsa)).
-	_, err = tsa.Timestamp(context.Background(), sampleFile(nil, "artifact.sig"))
+	_, err = tsa.Timestamp(context.Background(), samples.Read(nil, "artifact.sig"))
 	fmt.Println("invalid response:", errors.Is(err, sign.ErrInvalidResponse))
 	// Output: invalid response: true
 }
@@ -78,13 +79,13 @@ func ExampleNewTimestampAuthority() {
 // replayed by a test server) carries an inclusion proof and a checkpoint,
 // both checked against the log's key in the trusted root.
 func ExampleNewRekorV2() {
-	resp := sampleFile(nil, "rekor2-response.json")
+	resp := samples.Read(nil, "rekor2-response.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		w.Write(resp)
 	}))
 	defer srv.Close()
-	doc := strings.ReplaceAll(string(sampleFile(nil, "trusted_root.json")), "http://127.0.0.1:3003", srv.URL)
+	doc := strings.ReplaceAll(string(samples.Read(nil, "trusted_root.json")), "http://127.0.0.1:3003", srv.URL)
 	root, err := trustroot.ParseJSON([]byte(doc))
 	if err != nil {
 		fmt.Println(err)
@@ -110,8 +111,8 @@ func ExampleNewRekorV2() {
 // root checks their answers. Nothing is contacted until something is
 // signed.
 func ExampleWithSigningConfig() {
-	root := sampleRoot(nil)
-	cfg, err := trustroot.ParseSigningConfig(sampleFile(nil, "signing_config.v0.2.json"))
+	root := samples.Root(nil)
+	cfg, err := trustroot.ParseSigningConfig(samples.Read(nil, "signing_config.v0.2.json"))
 	if err != nil {
 		fmt.Println(err)
 		return

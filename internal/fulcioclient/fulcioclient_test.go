@@ -13,12 +13,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -28,20 +27,12 @@ var recordedAt = time.Date(2026, 11, 22, 3, 35, 0, 0, time.UTC)
 
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "scripts", "services", "samples", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return samples.Read(t, name)
 }
 
 func sampleRoot(t testing.TB) *trustroot.TrustedRoot {
 	t.Helper()
-	r, err := trustroot.ParseJSON(sample(t, "trusted_root.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return samples.Root(t)
 }
 
 func signerPub(t testing.TB) crypto.PublicKey {

@@ -23,6 +23,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
+	"github.com/sigil-dev/sigil/internal/samples"
 )
 
 var now = time.Date(2026, 11, 22, 3, 33, 0, 0, time.UTC)
@@ -66,10 +67,7 @@ func with(m map[string]any, kv ...any) map[string]any {
 // sampleToken returns the ID token of a request recorded from Fulcio v1.8.8.
 func sampleToken(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "scripts", "services", "samples", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := samples.Read(t, name)
 	var req struct {
 		Credentials struct {
 			OIDCIdentityToken string `json:"oidcIdentityToken"`

@@ -15,8 +15,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,20 +22,14 @@ import (
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/httpx"
+	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// samples are real requests and responses recorded from a local Sigstore
-// stack (see its README.md).
-var samples = filepath.Join("..", "..", "scripts", "services", "samples")
-
+// read returns a sample recorded from a local Sigstore stack.
 func read(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(samples, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return samples.Read(t, name)
 }
 
 type fixture struct {
@@ -50,34 +42,8 @@ type fixture struct {
 
 func load(t testing.TB) *fixture {
 	t.Helper()
-	root, err := trustroot.ParseJSON(read(t, "trusted_root.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req struct {
-		Spec struct {
-			Signature struct {
-				PublicKey struct {
-					Content []byte `json:"content"`
-				} `json:"publicKey"`
-			} `json:"signature"`
-		} `json:"spec"`
-	}
-	if err := json.Unmarshal(read(t, "rekor1-request.json"), &req); err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(req.Spec.Signature.PublicKey.Content)
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ = pem.Decode(read(t, "signer.pub"))
-	pub, err := x509.ParsePKIXPublicKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := sha256.Sum256(read(t, "artifact.txt"))
-	return &fixture{root: root, cert: cert, pub: pub, sig: read(t, "artifact.sig"), digest: d[:]}
+	ev := samples.SigningEvent(t)
+	return &fixture{root: samples.Root(t), cert: ev.Certificate, pub: ev.PublicKey, sig: ev.Signature, digest: ev.Digest}
 }
 
 func (f *fixture) request(withCert bool) *Request {

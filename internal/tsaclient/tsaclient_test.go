@@ -9,27 +9,19 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
+	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// samples are real requests and responses recorded from a local Sigstore
-// stack (see its README.md).
-var samples = filepath.Join("..", "..", "scripts", "services", "samples")
-
+// read returns a sample recorded from a local Sigstore stack.
 func read(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(samples, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return samples.Read(t, name)
 }
 
 // recordedNonce is the nonce of tsa-request.tsq, which tsa-response.tsr
