@@ -2,19 +2,14 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sigstore/sigstore/pkg/signature"
-	"github.com/theupdateframework/go-tuf/v2/metadata"
+	"github.com/sigil-dev/sigil/internal/tuftest"
 )
 
 // serveTUF serves a one-version TUF repository whose trusted_root.json is
@@ -22,54 +17,13 @@ import (
 // the file.
 func serveTUF(t *testing.T, trustedRoot []byte) (*httptest.Server, string) {
 	t.Helper()
-	expires := time.Now().Add(24 * time.Hour)
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	srv, initialRoot, err := tuftest.Serve(trustedRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := signature.LoadED25519Signer(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := metadata.KeyFromPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := metadata.Root(expires)
-	for _, role := range []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP} {
-		if err := root.Signed.AddKey(key, role); err != nil {
-			t.Fatal(err)
-		}
-	}
-	targets := metadata.Targets(expires)
-	target, err := metadata.TargetFile().FromBytes("trusted_root.json", trustedRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets.Signed.Targets["trusted_root.json"] = target
-	files := map[string][]byte{"targets/" + target.Hashes["sha256"].String() + ".trusted_root.json": trustedRoot}
-	for name, m := range map[string]interface {
-		Sign(signature.Signer) (*metadata.Signature, error)
-		ToBytes(bool) ([]byte, error)
-	}{"1.root.json": root, "1.targets.json": targets, "1.snapshot.json": metadata.Snapshot(expires), "timestamp.json": metadata.Timestamp(expires)} {
-		if _, err := m.Sign(signer); err != nil {
-			t.Fatal(err)
-		}
-		if files[name], err = m.ToBytes(true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		data, ok := files[strings.TrimPrefix(r.URL.Path, "/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(data)
-	}))
 	t.Cleanup(srv.Close)
 	rootFile := filepath.Join(t.TempDir(), "root.json")
-	if err := os.WriteFile(rootFile, files["1.root.json"], 0o600); err != nil {
+	if err := os.WriteFile(rootFile, initialRoot, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return srv, rootFile
