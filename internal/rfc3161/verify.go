@@ -279,13 +279,17 @@ func NewAuthority(ca *trustroot.CertificateAuthority) *Authority {
 	return &Authority{CA: ca, Leaf: ca.Certificates[0], Window: ca.ChainValidity()}
 }
 
+// errNoAuthority is FindSigner's answer when no candidate is t's signer
+// (made once: FindSigner runs on every Verify).
+var errNoAuthority = errors.New("no trusted timestamp authority issued it")
+
 // FindSigner returns the authority of as that issued t over signed: its
 // leaf is t's signer and verifies t (Verify), and t's time lies in the
 // window in which the trusted root vouches for the authority and in its
 // chain's validity. Otherwise it returns the reason the last candidate
 // failed.
 func (t *Token) FindSigner(signed []byte, as []*Authority) (*Authority, error) {
-	var lastErr error = errors.New("no trusted timestamp authority issued it")
+	lastErr := errNoAuthority
 	for _, a := range as {
 		if !t.SignerMatches(a.Leaf) {
 			continue
