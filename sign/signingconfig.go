@@ -27,15 +27,11 @@ import (
 // timestamp authority is an error: a bundle without either proves nothing
 // about when it was signed.
 func WithSigningConfig(root *trustroot.TrustedRoot, cfg *trustroot.SigningConfig, opts ...ServiceOption) Option {
-	return withSigningConfigAt(root, cfg, time.Now, opts...)
-}
-
-func withSigningConfigAt(root *trustroot.TrustedRoot, cfg *trustroot.SigningConfig, now func() time.Time, opts ...ServiceOption) Option {
 	return func(c *config) error {
 		if root == nil || cfg == nil {
 			return errors.New("sign: WithSigningConfig: nil trusted root or signing config")
 		}
-		t := now()
+		t := time.Now()
 		logs, err := cfg.RekorLogs(t, 1, 2)
 		if err != nil {
 			return fmt.Errorf("sign: WithSigningConfig: %w", err)
