@@ -126,7 +126,6 @@ type Fulcio struct {
 	tokens   TokenSource
 	pop      bool
 	audience string
-	now      func() time.Time
 
 	mu    sync.Mutex
 	certs map[[sha256.Size]byte][]*x509.Certificate // by key and token; see reuse
@@ -227,7 +226,6 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 		tokens:   tokens,
 		pop:      c.pop,
 		audience: c.audience,
-		now:      time.Now,
 	}, nil
 }
 
@@ -270,7 +268,7 @@ func (f *Fulcio) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Ce
 	if err != nil {
 		return nil, fmt.Errorf("signer: getting an ID token: %w", err)
 	}
-	now := f.now()
+	now := time.Now()
 	claims, err := oidctoken.ParseAndCheck(tok, f.audience, now)
 	if err != nil {
 		return nil, err
