@@ -110,8 +110,8 @@ func (b *Bundle) MediaType() string { return b.mediaType }
 func (b *Bundle) Version() Version { return b.version }
 
 // Certificates returns the certificates the bundle carries, leaf first: the
-// chain of a version 0.1 or 0.2 bundle, the single certificate of a version
-// 0.3 bundle, or nil for a public-key bundle. The certificates are untrusted;
+// chain of the bundle (any version), the single certificate of a version 0.3
+// bundle, or nil for a public-key bundle. The certificates are untrusted;
 // callers must not modify them.
 func (b *Bundle) Certificates() []*x509.Certificate { return b.certs }
 
@@ -249,9 +249,11 @@ func (b *Bundle) parseMaterial(vm *protobundle.VerificationMaterial) error {
 		b.keyHint = c.PublicKey.GetHint()
 		return nil
 	case *protobundle.VerificationMaterial_X509CertificateChain:
-		if b.version == V03 {
-			return malformed("version 0.3 bundles carry a single certificate, not a chain")
-		}
+		// protobuf-specs requires the single-certificate form only for
+		// public-good keyless signing; BYO-PKI signers (model_signing's
+		// certificate method, cosign with an enterprise chain) write a chain
+		// in version 0.3 too. The certificates after the leaf are untrusted
+		// intermediates: only the trusted root supplies anchors.
 		for _, c := range c.X509CertificateChain.GetCertificates() {
 			ders = append(ders, c.GetRawBytes())
 		}

@@ -455,13 +455,6 @@ func TestParseRejects(t *testing.T) {
 				at(t, m, "verificationMaterial", "certificate")["rawBytes"] = b64(100)
 			},
 			want: "certificate 0: x509:"},
-		{name: "v0.3 with x509CertificateChain", base: baseV03,
-			mutate: func(t testing.TB, m map[string]any) {
-				v := vm(t, m)
-				v["x509CertificateChain"] = map[string]any{"certificates": []any{v["certificate"]}}
-				delete(v, "certificate")
-			},
-			want: "version 0.3 bundles carry a single certificate, not a chain"},
 		{name: "v0.1 with single certificate", base: baseV01,
 			mutate: func(t testing.TB, m map[string]any) {
 				v := vm(t, m)
@@ -693,6 +686,17 @@ func TestParseAccepts(t *testing.T) {
 			check: func(t *testing.T, b *bundle.Bundle) {
 				if n := len(b.Certificates()); n != limits.MaxChainLength {
 					t.Errorf("%d certificates, want %d", n, limits.MaxChainLength)
+				}
+			}},
+		{name: "v0.3 with x509CertificateChain", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				v := vm(t, m)
+				v["x509CertificateChain"] = map[string]any{"certificates": []any{v["certificate"], v["certificate"]}}
+				delete(v, "certificate")
+			},
+			check: func(t *testing.T, b *bundle.Bundle) {
+				if n := len(b.Certificates()); n != 2 || b.Version() != bundle.V03 {
+					t.Errorf("%d certificates in version %v, want 2 in 0.3", n, b.Version())
 				}
 			}},
 		{name: "32 tlog entries", base: baseV03,

@@ -21,8 +21,9 @@
 // Any other media type is rejected with an error wrapping
 // ErrUnsupportedMediaType. Version 0.1 entries must carry an inclusion
 // promise (SET); from 0.2 on they must carry an inclusion proof. In every
-// version an inclusion proof must carry its checkpoint. Version 0.3 carries a
-// single certificate instead of a chain.
+// version an inclusion proof must carry its checkpoint. Version 0.3 usually
+// carries a single certificate; it may carry a chain (BYO-PKI signers write
+// one), whose certificates after the leaf are untrusted intermediates.
 // MarshalJSON emits version 0.3 with the MediaTypeV03 spelling, with one
 // exception: a version 0.1 bundle with an entry that lacks an inclusion
 // proof cannot be expressed in version 0.3 and keeps its version.
