@@ -934,7 +934,7 @@ func TestTUFRefresher(t *testing.T) {
 	wantErrAs[*metadata.ErrDownloadHTTP](t, err, ErrTUFUnavailable)
 }
 
-// TestTUFNetworkOnlyInTUFFiles keeps DESIGN.md's rule: FromTUF is the only
+// TestTUFNetworkOnlyInTUFFiles keeps ARCHITECTURE.md's rule: FromTUF is the only
 // trustroot code that touches the network, and it lives in tuf*.go.
 func TestTUFNetworkOnlyInTUFFiles(t *testing.T) {
 	files, err := filepath.Glob("*.go")

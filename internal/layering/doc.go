@@ -1,3 +1,3 @@
 // Package layering holds no code: its test keeps sigil's package graph as
-// DESIGN.md draws it.
+// ARCHITECTURE.md draws it.
 package layering
