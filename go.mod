@@ -12,11 +12,13 @@ require (
 )
 
 // Test dependencies: reference implementations sigil's own code is checked
-// against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note).
+// against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note;
+// RFC 3161: digitorus/timestamp, the last version that needs no Go 1.27).
 // sigstore/sigstore signs the TUF repositories tests build (go-tuf's
 // metadata.Sign takes its signature.Signer); the library reaches it only
 // through go-tuf.
 require (
+	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea
 	github.com/google/certificate-transparency-go v1.4.0
 	github.com/sigstore/sigstore v1.10.6
 	golang.org/x/mod v0.42.0
@@ -24,6 +26,7 @@ require (
 
 require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
+	github.com/digitorus/pkcs7 v0.0.0-20230713084857-e76b763bdc49 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/google/go-containerregistry v0.20.7 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
