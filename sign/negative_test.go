@@ -119,7 +119,7 @@ func TestTampered(t *testing.T) {
 // signature is caught by the first check that covers it.
 func TestTamperedWithServices(t *testing.T) {
 	tsa, log := newTSA(t), newLog(t)
-	f := newFixture(t, "p256", matChain, rootSpec{tsa: tsa, log: log})
+	f := newFixture(t, "p256", matChain, rootSpec{tsa: tsa, logs: []*testLog{log}})
 	bun := signContent(t, f.builder(t, withServices(tsa, log)...), "message")
 	// The signature: the log entry records it, and log entries are checked
 	// before the timestamp threshold.
