@@ -176,11 +176,13 @@ func (p *pki) chain() []*x509.Certificate {
 
 // testTSA makes RFC 3161 timestamp responses signed by its ECDSA P-256 key.
 type testTSA struct {
-	key  *ecdsa.PrivateKey
-	cert *x509.Certificate
-	root *x509.Certificate
-	now  func() time.Time
-	err  error // returned by Timestamp when set
+	key      *ecdsa.PrivateKey
+	cert     *x509.Certificate
+	root     *x509.Certificate
+	now      func() time.Time
+	err      error  // returned by Timestamp when set
+	uri      string // the trusted root's URI for it; empty: https://tsa.sigil.test
+	operator string // the operator the trusted root names for it
 }
 
 var (
@@ -332,9 +334,12 @@ type testLog struct {
 
 	v1             bool      // Rekor v1 entries with a SET
 	integratedTime time.Time // the SET's time (v1); zero: now
+	// envelopeAsHashedRekord logs a DSSE envelope as a hashedrekord entry over
+	// the digest of its PAE: what Rekor v2 does (0.0.2), and what no Rekor v1
+	// log does (0.0.1, whose entries say a blob was signed).
+	envelopeAsHashedRekord bool
 	// Misbehaviours.
 	recordKey          bool      // record the signer's public key even when the request names a certificate
-	envelopeAsV1Blob   bool      // v1: log a DSSE envelope as hashedrekord 0.0.1 over the digest of its PAE
 	keyDetails         string    // v2: record these key details instead of the signer's
 	statedIndex        int64     // the entry's top-level log index (its proof proves 0)
 	operator           string    // the operator the trusted root names for the log
@@ -416,7 +421,7 @@ func (l *testLog) body(r *sign.LogRequest) ([]byte, string, string, error) {
 			kind = "hashedrekord"
 			body = obj{"data": obj{"hash": obj{"algorithm": sigalg.DigestName(r.Message.DigestAlgorithm), "value": hex.EncodeToString(r.Message.Digest)}},
 				"signature": obj{"content": r.Message.Signature, "publicKey": obj{"content": verifier}}}
-		case l.envelopeAsV1Blob:
+		case l.envelopeAsHashedRekord:
 			kind = "hashedrekord"
 			d := sha256.Sum256(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
 			body = obj{"data": obj{"hash": obj{"algorithm": "sha256", "value": hex.EncodeToString(d[:])}},
@@ -448,10 +453,20 @@ func (l *testLog) body(r *sign.LogRequest) ([]byte, string, string, error) {
 			Verifier v2Verifier `json:"verifier"`
 		}
 		version = "0.0.2"
-		if r.Message != nil {
+		switch {
+		case r.Message != nil:
 			kind = "hashedrekord"
 			body = obj{"hashedRekordV002": obj{"data": v2Digest{protoHashName(r.Message.DigestAlgorithm), r.Message.Digest}, "signature": sig{r.Message.Signature, v}}}
-		} else {
+		case l.envelopeAsHashedRekord:
+			kind = "hashedrekord"
+			alg, err := sigalg.ForKey(r.PublicKey)
+			if err != nil {
+				return nil, "", "", err
+			}
+			d := alg.Hash().New()
+			d.Write(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
+			body = obj{"hashedRekordV002": obj{"data": v2Digest{protoHashName(alg.Hash()), d.Sum(nil)}, "signature": sig{r.Envelope.Signature, v}}}
+		default:
 			kind = "dsse"
 			ph := sha256.Sum256(r.Envelope.Payload)
 			body = obj{"dsseV002": obj{"payloadHash": v2Digest{"SHA2_256", ph[:]}, "signatures": []sig{{r.Envelope.Signature, v}}}}
@@ -501,7 +516,7 @@ func (l *testLog) Append(ctx context.Context, r *sign.LogRequest) (*bundle.TlogE
 
 type rootSpec struct {
 	cas  []*pki
-	tsa  *testTSA
+	tsas []*testTSA
 	logs []*testLog
 }
 
@@ -529,12 +544,20 @@ func trustedRootJSON(tb testing.TB, s rootSpec) []byte {
 			ValidFor:  validFor(),
 		})
 	}
-	if s.tsa != nil {
+	for _, t := range s.tsas {
+		uri := t.uri
+		if uri == "" {
+			uri = "https://tsa.sigil.test"
+		}
+		if t.operator != "" {
+			tr.MediaType = trustroot.MediaTypeTrustedRootV02 // operators came with v0.2
+		}
 		tr.TimestampAuthorities = append(tr.TimestampAuthorities, &prototrust.CertificateAuthority{
 			Subject:   &protocommon.DistinguishedName{Organization: "Sigil Test", CommonName: "Sigil Test TSA"},
-			Uri:       "https://tsa.sigil.test",
-			CertChain: certChainProto(s.tsa.cert, s.tsa.root),
+			Uri:       uri,
+			CertChain: certChainProto(t.cert, t.root),
 			ValidFor:  validFor(),
+			Operator:  t.operator,
 		})
 	}
 	for _, l := range s.logs {
