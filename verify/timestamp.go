@@ -10,9 +10,9 @@ import (
 
 // verifyTimestamps checks every RFC 3161 timestamp of b against the trusted
 // TSAs and returns the times of those that verified, recording their
-// authorities as witnesses. A timestamp that does
-// not verify is not counted (it vouches for nothing); the reason the last one
-// failed is returned to explain a threshold that is then not met.
+// authorities as witnesses. A timestamp that does not verify is not counted
+// (it vouches for nothing); the reason the last one failed is returned to
+// explain a threshold that is then not met.
 func (r *run) verifyTimestamps(b *bundle.Bundle, res *Result) ([]time.Time, error) {
 	v := r.v
 	ders := b.RFC3161Timestamps()
