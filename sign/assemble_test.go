@@ -45,7 +45,7 @@ func TestAssemble(t *testing.T) {
 	for _, alg := range algorithms {
 		for _, mat := range []string{matKey, matChain} {
 			t.Run(alg+"/"+mat, func(t *testing.T) {
-				f := newFixture(t, alg, mat, rootSpec{tsa: tsa, log: log})
+				f := newFixture(t, alg, mat, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}})
 				var m *sign.Material
 				var err error
 				if mat == matKey {

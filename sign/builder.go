@@ -70,10 +70,7 @@ func messageAlgorithm(pub crypto.PublicKey, h crypto.Hash) (sigalg.Algorithm, er
 	if err != nil {
 		return sigalg.Algorithm{}, err
 	}
-	if alg == sigalg.Ed25519 {
-		alg = sigalg.Ed25519ph
-	}
-	return alg.WithHash(h)
+	return alg.ForDigests().WithHash(h)
 }
 
 // SignArtifact reads artifact to its end, hashing it once with the

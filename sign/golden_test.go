@@ -111,7 +111,7 @@ func writeGolden(t *testing.T) {
 		var opts []sign.Option
 		if c.services {
 			tsa, log := newTSA(t), newLog(t)
-			spec = rootSpec{tsa: tsa, log: log}
+			spec = rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}}
 			opts = withServices(tsa, log)
 		}
 		f := newFixture(t, c.alg, c.mat, spec)

@@ -19,7 +19,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -37,6 +39,8 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/rekor"
+	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -172,11 +176,13 @@ func (p *pki) chain() []*x509.Certificate {
 
 // testTSA makes RFC 3161 timestamp responses signed by its ECDSA P-256 key.
 type testTSA struct {
-	key  *ecdsa.PrivateKey
-	cert *x509.Certificate
-	root *x509.Certificate
-	now  func() time.Time
-	err  error // returned by Timestamp when set
+	key      *ecdsa.PrivateKey
+	cert     *x509.Certificate
+	root     *x509.Certificate
+	now      func() time.Time
+	err      error  // returned by Timestamp when set
+	uri      string // the trusted root's URI for it; empty: https://tsa.sigil.test
+	operator string // the operator the trusted root names for it
 }
 
 var (
@@ -311,9 +317,12 @@ func (t *testTSA) token(signed []byte, genTime time.Time) []byte {
 
 // ---- transparency log ----
 
-// testLog is a Rekor-v2-style log of one entry per call: the entry is the
-// only leaf of its tree, so the root hash is the leaf hash, and the
-// checkpoint is signed with an Ed25519 note key.
+// testLog is a log of one entry per call: the entry is the only leaf of its
+// tree, so the root hash is the leaf hash, and the checkpoint is signed with
+// an Ed25519 note key. By default it writes Rekor v2 entries (hashedrekord
+// and dsse 0.0.2, no inclusion promise); with v1 set, Rekor v1 entries
+// (hashedrekord and dsse 0.0.1) with an inclusion promise (SET) signed by
+// the same key. The other fields make it misbehave, for negative tests.
 type testLog struct {
 	origin string
 	key    ed25519.PrivateKey
@@ -322,12 +331,27 @@ type testLog struct {
 	err    error // returned by Append when set
 	calls  int
 	mu     sync.Mutex
+
+	v1             bool      // Rekor v1 entries with a SET
+	integratedTime time.Time // the SET's time (v1); zero: now
+	// envelopeAsHashedRekord logs a DSSE envelope as a hashedrekord entry over
+	// the digest of its PAE: what Rekor v2 does (0.0.2), and what no Rekor v1
+	// log does (0.0.1, whose entries say a blob was signed).
+	envelopeAsHashedRekord bool
+	// Misbehaviours.
+	recordKey          bool      // record the signer's public key even when the request names a certificate
+	keyDetails         string    // v2: record these key details instead of the signer's
+	statedIndex        int64     // the entry's top-level log index (its proof proves 0)
+	operator           string    // the operator the trusted root names for the log
+	validFrom, validTo time.Time // the trusted root's validity window of the key; zero: farPast, open
 }
 
-func newLog(tb testing.TB) *testLog {
+func newLog(tb testing.TB) *testLog { return newNamedLog(tb, "log.sigil.test") }
+
+func newNamedLog(tb testing.TB, origin string) *testLog {
 	tb.Helper()
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	l := &testLog{origin: "log.sigil.test", key: priv}
+	l := &testLog{origin: origin, key: priv}
 	der, _ := x509.MarshalPKIXPublicKey(pub)
 	id := sha256.Sum256(der)
 	l.logID = id[:]
@@ -355,6 +379,103 @@ func protoHashName(h crypto.Hash) string {
 	return map[crypto.Hash]string{crypto.SHA256: "SHA2_256", crypto.SHA384: "SHA2_384", crypto.SHA512: "SHA2_512"}[h]
 }
 
+// keyDetails names the algorithm the request's signature was made with, as
+// Rekor v2 records it.
+func keyDetails(r *sign.LogRequest) (string, error) {
+	alg, err := sigalg.ForKey(r.PublicKey)
+	if err != nil {
+		return "", err
+	}
+	if r.Message != nil {
+		if alg, err = alg.ForDigests().WithHash(r.Message.DigestAlgorithm); err != nil {
+			return "", err
+		}
+	}
+	return sigalg.KeyDetails(alg, r.PublicKey)
+}
+
+// body returns the canonicalized entry body logging r, with its kind and version.
+func (l *testLog) body(r *sign.LogRequest) ([]byte, string, string, error) {
+	var der []byte
+	cert := r.Certificate != nil && !l.recordKey
+	if cert {
+		der = r.Certificate.Raw
+	} else {
+		var err error
+		if der, err = x509.MarshalPKIXPublicKey(r.PublicKey); err != nil {
+			return nil, "", "", err
+		}
+	}
+	type obj = map[string]any
+	var body obj
+	var kind, version string
+	if l.v1 {
+		typ := "PUBLIC KEY"
+		if cert {
+			typ = "CERTIFICATE"
+		}
+		verifier := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+		version = "0.0.1"
+		switch {
+		case r.Message != nil:
+			kind = "hashedrekord"
+			body = obj{"data": obj{"hash": obj{"algorithm": sigalg.DigestName(r.Message.DigestAlgorithm), "value": hex.EncodeToString(r.Message.Digest)}},
+				"signature": obj{"content": r.Message.Signature, "publicKey": obj{"content": verifier}}}
+		case l.envelopeAsHashedRekord:
+			kind = "hashedrekord"
+			d := sha256.Sum256(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
+			body = obj{"data": obj{"hash": obj{"algorithm": "sha256", "value": hex.EncodeToString(d[:])}},
+				"signature": obj{"content": r.Envelope.Signature, "publicKey": obj{"content": verifier}}}
+		default:
+			kind = "dsse"
+			ph := sha256.Sum256(r.Envelope.Payload)
+			body = obj{"payloadHash": obj{"algorithm": "sha256", "value": hex.EncodeToString(ph[:])},
+				"signatures": []obj{{"signature": base64.StdEncoding.EncodeToString(r.Envelope.Signature), "verifier": verifier}}}
+		}
+	} else {
+		v := v2Verifier{KeyDetails: l.keyDetails}
+		if v.KeyDetails == "" {
+			var err error
+			if v.KeyDetails, err = keyDetails(r); err != nil {
+				return nil, "", "", err
+			}
+		}
+		blob := &struct {
+			RawBytes []byte `json:"rawBytes"`
+		}{der}
+		if cert {
+			v.X509Certificate = blob
+		} else {
+			v.PublicKey = blob
+		}
+		type sig struct {
+			Content  []byte     `json:"content"`
+			Verifier v2Verifier `json:"verifier"`
+		}
+		version = "0.0.2"
+		switch {
+		case r.Message != nil:
+			kind = "hashedrekord"
+			body = obj{"hashedRekordV002": obj{"data": v2Digest{protoHashName(r.Message.DigestAlgorithm), r.Message.Digest}, "signature": sig{r.Message.Signature, v}}}
+		case l.envelopeAsHashedRekord:
+			kind = "hashedrekord"
+			alg, err := sigalg.ForKey(r.PublicKey)
+			if err != nil {
+				return nil, "", "", err
+			}
+			d := alg.Hash().New()
+			d.Write(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
+			body = obj{"hashedRekordV002": obj{"data": v2Digest{protoHashName(alg.Hash()), d.Sum(nil)}, "signature": sig{r.Envelope.Signature, v}}}
+		default:
+			kind = "dsse"
+			ph := sha256.Sum256(r.Envelope.Payload)
+			body = obj{"dsseV002": obj{"payloadHash": v2Digest{"SHA2_256", ph[:]}, "signatures": []sig{{r.Envelope.Signature, v}}}}
+		}
+	}
+	canon, err := json.Marshal(obj{"apiVersion": version, "kind": kind, "spec": body})
+	return canon, kind, version, err
+}
+
 func (l *testLog) Append(ctx context.Context, r *sign.LogRequest) (*bundle.TlogEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -365,45 +486,10 @@ func (l *testLog) Append(ctx context.Context, r *sign.LogRequest) (*bundle.TlogE
 	if l.err != nil {
 		return nil, l.err
 	}
-	var v v2Verifier
-	v.KeyDetails = "PKIX_ECDSA_P256_SHA_256" // informational only
-	if r.Certificate != nil {
-		v.X509Certificate = &struct {
-			RawBytes []byte `json:"rawBytes"`
-		}{r.Certificate.Raw}
-	} else {
-		der, err := x509.MarshalPKIXPublicKey(r.PublicKey)
-		if err != nil {
-			return nil, err
-		}
-		v.PublicKey = &struct {
-			RawBytes []byte `json:"rawBytes"`
-		}{der}
+	if (r.Message == nil) == (r.Envelope == nil) {
+		return nil, fmt.Errorf("testLog: want exactly one of a message and an envelope")
 	}
-	type sig struct {
-		Content  []byte     `json:"content"`
-		Verifier v2Verifier `json:"verifier"`
-	}
-	var body any
-	var kind string
-	switch {
-	case r.Message != nil:
-		kind = "hashedrekord"
-		body = map[string]any{"apiVersion": "0.0.2", "kind": kind, "spec": map[string]any{"hashedRekordV002": map[string]any{
-			"data":      v2Digest{protoHashName(r.Message.DigestAlgorithm), r.Message.Digest},
-			"signature": sig{r.Message.Signature, v},
-		}}}
-	case r.Envelope != nil:
-		kind = "dsse"
-		ph := sha256.Sum256(r.Envelope.Payload)
-		body = map[string]any{"apiVersion": "0.0.2", "kind": kind, "spec": map[string]any{"dsseV002": map[string]any{
-			"payloadHash": v2Digest{"SHA2_256", ph[:]},
-			"signatures":  []sig{{r.Envelope.Signature, v}},
-		}}}
-	default:
-		return nil, fmt.Errorf("testLog: empty request")
-	}
-	canon, err := json.Marshal(body)
+	canon, kind, version, err := l.body(r)
 	if err != nil {
 		return nil, err
 	}
@@ -411,18 +497,27 @@ func (l *testLog) Append(ctx context.Context, r *sign.LogRequest) (*bundle.TlogE
 	text := fmt.Sprintf("%s\n1\n%s\n", l.origin, base64.StdEncoding.EncodeToString(root))
 	s := ed25519.Sign(l.key, []byte(text))
 	cp := text + "\n\u2014 " + l.origin + " " + base64.StdEncoding.EncodeToString(append(l.keyID[:4:4], s...)) + "\n"
-	return &bundle.TlogEntry{
-		LogIndex: 0, LogID: l.logID, Kind: kind, KindVersion: "0.0.2", Body: canon,
+	e := &bundle.TlogEntry{
+		LogIndex: l.statedIndex, LogID: l.logID, Kind: kind, KindVersion: version, Body: canon,
 		Proof: &bundle.InclusionProof{LogIndex: 0, TreeSize: 1, RootHash: root, Checkpoint: []byte(cp)},
-	}, nil
+	}
+	if l.v1 {
+		t := l.integratedTime
+		if t.IsZero() {
+			t = time.Now()
+		}
+		e.IntegratedTime = t.Unix()
+		e.SET = ed25519.Sign(l.key, rekor.SETPayload(canon, e.IntegratedTime, e.LogID, e.LogIndex))
+	}
+	return e, nil
 }
 
 // ---- trusted roots ----
 
 type rootSpec struct {
-	cas []*pki
-	tsa *testTSA
-	log *testLog
+	cas  []*pki
+	tsas []*testTSA
+	logs []*testLog
 }
 
 func certChainProto(certs ...*x509.Certificate) *protocommon.X509CertificateChain {
@@ -449,24 +544,43 @@ func trustedRootJSON(tb testing.TB, s rootSpec) []byte {
 			ValidFor:  validFor(),
 		})
 	}
-	if s.tsa != nil {
+	for _, t := range s.tsas {
+		uri := t.uri
+		if uri == "" {
+			uri = "https://tsa.sigil.test"
+		}
+		if t.operator != "" {
+			tr.MediaType = trustroot.MediaTypeTrustedRootV02 // operators came with v0.2
+		}
 		tr.TimestampAuthorities = append(tr.TimestampAuthorities, &prototrust.CertificateAuthority{
 			Subject:   &protocommon.DistinguishedName{Organization: "Sigil Test", CommonName: "Sigil Test TSA"},
-			Uri:       "https://tsa.sigil.test",
-			CertChain: certChainProto(s.tsa.cert, s.tsa.root),
+			Uri:       uri,
+			CertChain: certChainProto(t.cert, t.root),
 			ValidFor:  validFor(),
+			Operator:  t.operator,
 		})
 	}
-	if s.log != nil {
-		der, _ := x509.MarshalPKIXPublicKey(s.log.key.Public())
+	for _, l := range s.logs {
+		der, _ := x509.MarshalPKIXPublicKey(l.key.Public())
+		vf := validFor()
+		if !l.validFrom.IsZero() {
+			vf.Start = timestamppb.New(l.validFrom)
+		}
+		if !l.validTo.IsZero() {
+			vf.End = timestamppb.New(l.validTo)
+		}
+		if l.operator != "" {
+			tr.MediaType = trustroot.MediaTypeTrustedRootV02 // operators came with v0.2
+		}
 		tr.Tlogs = append(tr.Tlogs, &prototrust.TransparencyLogInstance{
-			BaseUrl:       "https://" + s.log.origin,
+			BaseUrl:       "https://" + l.origin,
 			HashAlgorithm: protocommon.HashAlgorithm_SHA2_256,
 			PublicKey: &protocommon.PublicKey{
-				RawBytes: der, KeyDetails: protocommon.PublicKeyDetails_PKIX_ED25519, ValidFor: validFor(),
+				RawBytes: der, KeyDetails: protocommon.PublicKeyDetails_PKIX_ED25519, ValidFor: vf,
 			},
-			LogId:           &protocommon.LogId{KeyId: s.log.logID},
-			CheckpointKeyId: &protocommon.LogId{KeyId: s.log.keyID},
+			LogId:           &protocommon.LogId{KeyId: l.logID},
+			CheckpointKeyId: &protocommon.LogId{KeyId: l.keyID},
+			Operator:        l.operator,
 		})
 	}
 	out, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(tr)

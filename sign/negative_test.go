@@ -119,7 +119,7 @@ func TestTampered(t *testing.T) {
 // signature is caught by the first check that covers it.
 func TestTamperedWithServices(t *testing.T) {
 	tsa, log := newTSA(t), newLog(t)
-	f := newFixture(t, "p256", matChain, rootSpec{tsa: tsa, log: log})
+	f := newFixture(t, "p256", matChain, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}})
 	bun := signContent(t, f.builder(t, withServices(tsa, log)...), "message")
 	// The signature: the log entry records it, and log entries are checked
 	// before the timestamp threshold.
@@ -127,7 +127,7 @@ func TestTamperedWithServices(t *testing.T) {
 	assertStep(t, verifyArtifact(f, bad, artifact), verify.StepTransparencyLog)
 	// Without a log, the timestamp covering the signature no longer
 	// verifies, so too few timestamps did.
-	ft := newFixture(t, "p256", matChain, rootSpec{tsa: tsa})
+	ft := newFixture(t, "p256", matChain, rootSpec{tsas: []*testTSA{tsa}})
 	tbun := signContent(t, ft.builder(t, sign.WithTimestamper(tsa)), "message")
 	bad = mutate(t, tbun, func(pb *protobundle.Bundle) { pb.GetMessageSignature().Signature[5] ^= 1 })
 	assertStep(t, verifyArtifact(ft, bad, artifact), verify.StepTimestamp)

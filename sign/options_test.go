@@ -441,7 +441,7 @@ func TestCertificateProvider(t *testing.T) {
 // TestConcurrentSigning: one builder, many goroutines (run with -race).
 func TestConcurrentSigning(t *testing.T) {
 	tsa, log := newTSA(t), newLog(t)
-	f := newFixture(t, "p256", matChain, rootSpec{tsa: tsa, log: log})
+	f := newFixture(t, "p256", matChain, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}})
 	b := f.builder(t, withServices(tsa, log)...)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)

@@ -218,7 +218,7 @@ func TestRoundTripWithServices(t *testing.T) {
 		for _, content := range []string{"message", "dsse"} {
 			for _, mat := range []string{matKey, matCert, matChain} {
 				t.Run(alg+"/"+content+"/"+mat, func(t *testing.T) {
-					f := newFixture(t, alg, mat, rootSpec{tsa: tsa, log: log})
+					f := newFixture(t, alg, mat, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}})
 					bun := signContent(t, f.builder(t, sign.WithTimestamper(tsa), sign.WithTransparencyLog(log)), content)
 					if len(bun.RFC3161Timestamps()) != 1 || len(bun.TlogEntries()) != 1 {
 						t.Fatalf("%d timestamps, %d entries", len(bun.RFC3161Timestamps()), len(bun.TlogEntries()))
@@ -241,7 +241,7 @@ func TestRoundTripWithServices(t *testing.T) {
 // evidence.
 func TestServicesRequired(t *testing.T) {
 	tsa, log := newTSA(t), newLog(t)
-	f := newFixture(t, "p256", matKey, rootSpec{tsa: tsa, log: log})
+	f := newFixture(t, "p256", matKey, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}})
 	b, err := sign.NewBundleBuilder(f.cred)
 	if err != nil {
 		t.Fatal(err)

@@ -528,6 +528,7 @@ func authorityProto(c *CertificateAuthority) *prototrust.CertificateAuthority {
 		Subject:   &protocommon.DistinguishedName{CommonName: c.Subject.CommonName},
 		CertChain: &protocommon.X509CertificateChain{},
 		ValidFor:  rangeProto(c.ValidFor),
+		Operator:  c.Operator,
 	}
 	if o := c.Subject.Organization; len(o) > 0 {
 		ca.Subject.Organization = o[0]

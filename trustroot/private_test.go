@@ -394,11 +394,13 @@ func TestMarshalJSONRoundTrip(t *testing.T) {
 			docs[rel] = readCorpus(t, rel)
 		}
 	}
-	// No corpus root has checkpoint key IDs or log operators: add some, and
-	// an end to a window.
+	// No corpus root has checkpoint key IDs or operators: add some, and an
+	// end to a window.
 	m := decode(t, readFile(t, privateDir+"trusted_root.json"))
 	at(t, m, "tlogs", 1)["checkpointKeyId"] = map[string]any{"keyId": "AAECAwQ="}
 	at(t, m, "tlogs", 1)["operator"] = "example.com"
+	at(t, m, "certificateAuthorities", 0)["operator"] = "example.com"
+	at(t, m, "timestampAuthorities", 0)["operator"] = "tsa.example.com"
 	at(t, m, "tlogs", 0, "publicKey", "validFor")["end"] = "2027-01-01T00:00:00.5Z"
 	docs["checkpoint key ID"] = encode(t, m)
 
@@ -413,6 +415,11 @@ func TestMarshalJSONRoundTrip(t *testing.T) {
 				if l.CheckpointKeyID != nil {
 					withCheckpointKeyID++
 				}
+			}
+			if name == "checkpoint key ID" && (r.TransparencyLogs()[1].Operator != "example.com" ||
+				r.CertificateAuthorities()[0].Operator != "example.com" || r.TimestampAuthorities()[0].Operator != "tsa.example.com") {
+				t.Errorf("operators not read: log %q, CA %q, TSA %q", r.TransparencyLogs()[1].Operator,
+					r.CertificateAuthorities()[0].Operator, r.TimestampAuthorities()[0].Operator)
 			}
 			data, err := r.MarshalJSON()
 			if err != nil {

@@ -66,6 +66,11 @@ type CertificateAuthority struct {
 	Certificates []*x509.Certificate
 	// ValidFor is the window in which the trusted root vouches for it.
 	ValidFor TimeRange
+	// Operator names who runs the authority (a scheme-less URI such as
+	// "sigstore.dev"), or is empty (trusted roots before v0.2 name none).
+	// Verifiers count the timestamp authorities of one operator once
+	// toward a timestamp threshold.
+	Operator string
 }
 
 // ChainValidity returns the window in which every certificate of the
@@ -101,7 +106,10 @@ type TransparencyLog struct {
 	CheckpointKeyID []byte
 	// ValidFor is the window in which the trusted root vouches for the key.
 	ValidFor TimeRange
-	// Operator names who runs the log, informational.
+	// Operator names who runs the log (a scheme-less URI such as
+	// "sigstore.dev"), or is empty (trusted roots before v0.2 name none).
+	// Verifiers count the logs of one operator once toward a threshold of
+	// log entries, SCTs or observer timestamps.
 	Operator string
 }
 
@@ -386,7 +394,7 @@ func parseCA(ca *prototrust.CertificateAuthority, tsa bool) (*CertificateAuthori
 	if len(ders) > limits.MaxChainLength {
 		return nil, malformed("chain of %d certificates exceeds the limit of %d", len(ders), limits.MaxChainLength)
 	}
-	c := &CertificateAuthority{URI: ca.GetUri()}
+	c := &CertificateAuthority{URI: ca.GetUri(), Operator: ca.GetOperator()}
 	c.Subject.Organization = nonEmpty(ca.GetSubject().GetOrganization())
 	c.Subject.CommonName = ca.GetSubject().GetCommonName()
 	for i, d := range ders {

@@ -121,7 +121,8 @@ func checkLeaf(c *x509.Certificate) error {
 }
 
 // verifySCTs counts the embedded SCTs that verify against distinct trusted
-// CT logs and checks the count against the threshold.
+// CT logs (CT logs of one operator, where the trusted root names operators,
+// count once) and checks the count against the threshold.
 func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 	need := v.cfg.scts.n
 	scts, present, err := sct.Embedded(leaf)
@@ -135,7 +136,7 @@ func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 		return 0, nil
 	}
 	var tbs []byte
-	seen := map[[32]byte]bool{}
+	seen := map[string]bool{}
 	var lastErr error
 	for i := range scts {
 		st := &scts[i]
@@ -146,8 +147,8 @@ func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 				break
 			}
 		}
-		if l == nil || seen[st.LogID] {
-			continue // unknown log: not counted
+		if l == nil || seen[l.witness] {
+			continue // unknown log, or its operator already counted
 		}
 		if tbs == nil {
 			if tbs, err = sct.PrecertTBS(leaf); err != nil {
@@ -158,13 +159,13 @@ func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 			lastErr = fmt.Errorf("SCT %d from %s: %w", i, l.log.BaseURL, err)
 			continue
 		}
-		seen[st.LogID] = true
+		seen[l.witness] = true
 	}
 	if len(seen) < need {
 		if lastErr == nil {
 			lastErr = errors.New("no SCT from a trusted CT log")
 		}
-		return 0, fail(StepSCT, fmt.Errorf("%w: %d verified SCTs from distinct logs, need %d (%v)", ErrThreshold, len(seen), need, lastErr))
+		return 0, fail(StepSCT, fmt.Errorf("%w: %d verified SCTs from distinct logs (of distinct operators, where the trusted root names them), need %d (%v)", ErrThreshold, len(seen), need, lastErr))
 	}
 	return len(seen), nil
 }

@@ -36,13 +36,8 @@ func (v *Verifier) verifyContent(b *bundle.Bundle, s *signer, a Artifact, entryD
 	return nil
 }
 
-func messageAlg(s *signer) sigalg.Algorithm {
-	if s.alg == sigalg.Ed25519 {
-		// A message signature signs a digest: Ed25519 keys sign it as Ed25519ph.
-		return sigalg.Ed25519ph
-	}
-	return s.alg
-}
+// messageAlg is the algorithm with which the signer signs a message digest.
+func messageAlg(s *signer) sigalg.Algorithm { return s.alg.ForDigests() }
 
 func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDigests []rekor.Digest) error {
 	// The digest algorithm: the one the caller's digest uses, else the one the

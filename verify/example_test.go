@@ -92,7 +92,7 @@ func ExampleNew() {
 	_, err = verify.New(root, verify.RequireSCTs(1), verify.UnsafeNoSCTs())
 	fmt.Println(err)
 	// Output:
-	// verify: RequireSCTs(5), but the trusted root lists 2 CT logs
+	// verify: RequireSCTs(5), but the trusted root lists 2 independent CT logs
 	// verify: UnsafeNoSCTs() conflicts with RequireSCTs(1)
 }
 

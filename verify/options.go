@@ -37,8 +37,10 @@ func (t *threshold) set1(n int, name string) error {
 
 // RequireSCTs sets how many signed certificate timestamps, from distinct
 // certificate-transparency logs of the trusted root, a signing certificate
-// must carry. n must be at least 1 and at most the number of CT logs in the
-// trusted root. Default: 1 when the trusted root lists CT logs, else 0.
+// must carry. CT logs count by operator where the trusted root names one
+// (protobuf-specs: the SCTs of two logs of one operator count once) and by
+// log otherwise. n must be at least 1 and at most the number of CT logs so
+// counted in the trusted root. Default: 1 when the trusted root lists CT logs, else 0.
 // Public-key bundles have no certificate and need no SCT.
 func RequireSCTs(n int) Option {
 	return func(c *config) error {
@@ -57,8 +59,13 @@ func UnsafeNoSCTs() Option {
 }
 
 // RequireTlogEntries sets how many transparency-log entries, from distinct
-// logs of the trusted root, must verify. n must be at least 1 and at most
-// the number of logs in the trusted root. Default: 1 when the trusted root
+// logs of the trusted root, must verify. Logs count by operator where the
+// trusted root names one (protobuf-specs: entries in two logs of one
+// operator count once) and by log ID otherwise. An entry counts only when
+// the trusted root vouches for its log's key at the entry's time: the
+// integrated time its inclusion promise signs or, without a promise, every
+// verified time of the bundle (see Verifier.Verify). n must be at least 1
+// and at most the number of logs so counted in the trusted root. Default: 1 when the trusted root
 // lists transparency logs, else 0.
 func RequireTlogEntries(n int) Option {
 	return func(c *config) error {
@@ -79,8 +86,11 @@ func UnsafeNoTlogEntries() Option {
 // RequireTimestamps sets how many observer timestamps must verify: RFC 3161
 // timestamps from distinct trusted timestamp authorities, plus integrated
 // times from distinct transparency logs whose inclusion promise verified.
-// n must be at least 1 and at most the number of TSAs and logs in the
-// trusted root. Default: 1 when the trusted root lists a TSA or a
+// Authorities and logs count by operator where the trusted root names one
+// (protobuf-specs: two TSAs, or two logs, of one operator count once; so
+// does a TSA and a log of one operator) and by TSA URI or log ID
+// otherwise. n must be at least 1 and at most the number of TSAs and logs
+// so counted in the trusted root. Default: 1 when the trusted root lists a TSA or a
 // transparency log, else 0.
 func RequireTimestamps(n int) Option {
 	return func(c *config) error {

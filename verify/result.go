@@ -18,7 +18,8 @@ type Result struct {
 	TlogEntries []LogEntry
 	// Timestamps are the verified observer timestamps.
 	Timestamps []Timestamp
-	// SCTs counts the signed certificate timestamps that verified.
+	// SCTs counts the signed certificate timestamps that verified, from
+	// distinct CT logs (CT logs of one operator count once).
 	SCTs int
 	// Statement is the in-toto statement of a DSSE bundle, or nil.
 	Statement *Statement
@@ -44,8 +45,15 @@ type Signer struct {
 
 // LogEntry is a verified transparency-log entry.
 type LogEntry struct {
-	LogID    []byte
-	BaseURL  string
+	LogID   []byte
+	BaseURL string
+	// Operator is who runs the log, as the trusted root names it; empty
+	// when the root names no operator.
+	Operator string
+	// LogIndex is the entry's index as its inclusion promise signs it or,
+	// without one, as its inclusion proof proves it (a Rekor v2 entry's
+	// stated index must equal its proof's; for a sharded Rekor v1 log the
+	// proof's index counts within the shard).
 	LogIndex int64
 	Kind     string // kind/version, e.g. "hashedrekord/0.0.1"
 	// IntegratedTime is the time the log promised (SET) to have integrated
@@ -63,6 +71,9 @@ type Timestamp struct {
 	Kind string
 	// Authority is the TSA's or the log's URL.
 	Authority string
+	// Operator is who runs the TSA or the log, as the trusted root names
+	// it; empty when the root names no operator.
+	Operator string
 }
 
 // Statement is a verified in-toto statement.

@@ -9,10 +9,12 @@ import (
 )
 
 // verifyTimestamps checks every RFC 3161 timestamp of b against the trusted
-// TSAs and returns the times of those that verified. A timestamp that does
-// not verify is not counted (it vouches for nothing); the reason the last one
-// failed is returned to explain a threshold that is then not met.
-func (v *Verifier) verifyTimestamps(b *bundle.Bundle, res *Result) ([]time.Time, error) {
+// TSAs and returns the times of those that verified, recording their
+// authorities as witnesses. A timestamp that does not verify is not counted
+// (it vouches for nothing); the reason the last one failed is returned to
+// explain a threshold that is then not met.
+func (r *run) verifyTimestamps(b *bundle.Bundle, res *Result) ([]time.Time, error) {
+	v := r.v
 	ders := b.RFC3161Timestamps()
 	if len(ders) == 0 {
 		return nil, nil
@@ -32,7 +34,8 @@ func (v *Verifier) verifyTimestamps(b *bundle.Bundle, res *Result) ([]time.Time,
 			continue
 		}
 		times = append(times, tok.GenTime)
-		res.Timestamps = append(res.Timestamps, Timestamp{Time: tok.GenTime, Kind: "rfc3161", Authority: by.CA.URI})
+		res.Timestamps = append(res.Timestamps, Timestamp{Time: tok.GenTime, Kind: "rfc3161", Authority: by.CA.URI, Operator: by.CA.Operator})
+		r.timestampWitnesses[v.tsaWitness[by]] = true
 	}
 	return times, skipped
 }

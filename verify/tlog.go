@@ -15,33 +15,62 @@ import (
 // artifact digests the entries commit to (for message signatures) and the
 // integrated times promised by verified SETs.
 //
-// An entry without a verified integrated time (Rekor v2) is dated by the
-// verified RFC 3161 timestamps: the log's key must be valid at each of them.
+// An entry with a verified inclusion promise is dated by its integrated
+// time. One without (Rekor v2) is dated by every other verified time of the
+// bundle, the RFC 3161 times and the integrated times of its other entries,
+// or, when the bundle has none, by the time the certificate is then checked
+// at (the verifier's clock): the log's key must be valid at each of them.
 func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res *Result) ([]rekor.Digest, []time.Time, bool) {
 	v := r.v
-	var digests []rekor.Digest
+	type verified struct {
+		index int
+		log   *preparedLog
+		entry LogEntry
+		d     rekor.Digest
+	}
+	var ok []verified
 	var times []time.Time
-	logs := map[string]bool{}
 	for i, e := range b.TlogEntries() {
-		le, d, err := v.verifyEntry(b, s, e, tsaTimes)
+		l, le, d, err := v.verifyEntry(b, s, e)
 		if err != nil {
 			if r.fail(fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", i, e.LogIndex, err))) {
 				return nil, nil, true
 			}
 			continue // audit: an entry that failed proves nothing
 		}
-		if d.Alg != 0 {
-			digests = append(digests, d)
-		}
 		if !le.IntegratedTime.IsZero() {
 			times = append(times, le.IntegratedTime)
-			res.Timestamps = append(res.Timestamps, Timestamp{Time: le.IntegratedTime, Kind: "integrated-time", Authority: le.BaseURL})
 		}
-		res.TlogEntries = append(res.TlogEntries, le)
-		logs[string(e.LogID)] = true
+		ok = append(ok, verified{i, l, le, d})
+	}
+	dating := append(append([]time.Time(nil), tsaTimes...), times...)
+	if len(dating) == 0 {
+		dating = append(dating, v.cfg.now())
+	}
+	var digests []rekor.Digest
+	logs := map[string]bool{}
+	for _, e := range ok {
+		if e.entry.IntegratedTime.IsZero() {
+			if err := checkLogKeyAt(e.log.log, dating); err != nil {
+				if r.fail(fail(StepTransparencyLog, fmt.Errorf("entry %d (log index %d): %w", e.index, e.entry.LogIndex, err))) {
+					return nil, nil, true
+				}
+				continue
+			}
+		} else {
+			res.Timestamps = append(res.Timestamps, Timestamp{
+				Time: e.entry.IntegratedTime, Kind: "integrated-time", Authority: e.entry.BaseURL, Operator: e.entry.Operator,
+			})
+			r.timestampWitnesses[e.log.witness] = true
+		}
+		if e.d.Alg != 0 {
+			digests = append(digests, e.d)
+		}
+		res.TlogEntries = append(res.TlogEntries, e.entry)
+		logs[e.log.witness] = true
 	}
 	if len(logs) < v.cfg.tlogs.n {
-		err := fail(StepTransparencyLog, fmt.Errorf("%w: %d verified entries from distinct logs, need %d", ErrThreshold, len(logs), v.cfg.tlogs.n))
+		err := fail(StepTransparencyLog, fmt.Errorf("%w: %d verified entries from distinct logs (of distinct operators, where the trusted root names them), need %d", ErrThreshold, len(logs), v.cfg.tlogs.n))
 		if r.fail(err) {
 			return nil, nil, true
 		}
@@ -49,58 +78,75 @@ func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res 
 	return digests, times, false
 }
 
-func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry, tsaTimes []time.Time) (LogEntry, rekor.Digest, error) {
+// checkLogKeyAt checks that the trusted root vouches for the log's key at
+// every one of times.
+func checkLogKeyAt(l *trustroot.TransparencyLog, times []time.Time) error {
+	for _, t := range times {
+		if !l.ValidFor.Contains(t) {
+			return fmt.Errorf("entry without an inclusion promise, dated %s by the bundle's verified times (or the verifier's clock), is outside the log key's validity window", t.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// verifyEntry checks one entry against its trusted log and the bundle,
+// except the log key's validity for an entry without an inclusion promise,
+// which needs the bundle's other verified times (verifyTlog checks it).
+func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry) (*preparedLog, LogEntry, rekor.Digest, error) {
 	var le LogEntry
 	l := v.tlog(e.LogID)
 	if l == nil {
-		return le, rekor.Digest{}, fmt.Errorf("log %s is not in the trusted root", trustroot.LogIDString(e.LogID))
+		return nil, le, rekor.Digest{}, fmt.Errorf("log %s is not in the trusted root", trustroot.LogIDString(e.LogID))
 	}
-	le = LogEntry{LogID: e.LogID, BaseURL: l.log.BaseURL, LogIndex: e.LogIndex, Kind: e.Kind + "/" + e.KindVersion}
+	le = LogEntry{LogID: e.LogID, BaseURL: l.log.BaseURL, Operator: l.log.Operator, Kind: e.Kind + "/" + e.KindVersion}
 	body, err := rekor.ParseBody(e.Kind, e.KindVersion, e.Body)
 	if err != nil {
-		return le, rekor.Digest{}, err
+		return nil, le, rekor.Digest{}, err
+	}
+	if e.SET == nil && e.Proof == nil {
+		return nil, le, rekor.Digest{}, errors.New("neither inclusion promise nor inclusion proof")
 	}
 	if e.SET != nil {
 		if err := tlogcheck.VerifySET(l.alg, l.log.PublicKey, e); err != nil {
-			return le, rekor.Digest{}, err
+			return nil, le, rekor.Digest{}, err
 		}
 		t := time.Unix(e.IntegratedTime, 0).UTC()
 		if t.After(v.cfg.now()) {
-			return le, rekor.Digest{}, fmt.Errorf("integrated time %s is in the future", t.Format(time.RFC3339))
+			return nil, le, rekor.Digest{}, fmt.Errorf("integrated time %s is in the future", t.Format(time.RFC3339))
 		}
 		if !l.log.ValidFor.Contains(t) {
-			return le, rekor.Digest{}, fmt.Errorf("integrated time %s is outside the log key's validity window", t.Format(time.RFC3339))
+			return nil, le, rekor.Digest{}, fmt.Errorf("integrated time %s is outside the log key's validity window", t.Format(time.RFC3339))
 		}
 		le.IntegratedTime = t
 	}
 	if e.Proof != nil {
 		if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
-			return le, rekor.Digest{}, err
+			return nil, le, rekor.Digest{}, err
 		}
 		le.InclusionProof = true
 	}
-	if e.SET == nil && e.Proof == nil {
-		return le, rekor.Digest{}, errors.New("neither inclusion promise nor inclusion proof")
+	if err := tlogcheck.VerifyLogIndex(e); err != nil {
+		return nil, le, rekor.Digest{}, err
 	}
-	if le.IntegratedTime.IsZero() {
-		for _, t := range tsaTimes {
-			if !l.log.ValidFor.Contains(t) {
-				return le, rekor.Digest{}, fmt.Errorf("signing time %s is outside the log key's validity window", t.Format(time.RFC3339))
-			}
-		}
+	// The index something verified: the inclusion promise signs the entry's,
+	// a Rekor v2 entry's equals its proof's (VerifyLogIndex); a Rekor v1
+	// entry with only a proof has only the proof's (within its shard).
+	le.LogIndex = e.LogIndex
+	if e.SET == nil {
+		le.LogIndex = e.Proof.LogIndex
 	}
 	d, err := matchBody(b, s, body)
 	if err != nil {
-		return le, rekor.Digest{}, fmt.Errorf("entry does not match the bundle: %w", err)
+		return nil, le, rekor.Digest{}, fmt.Errorf("entry does not match the bundle: %w", err)
 	}
-	return le, d, nil
+	return l, le, d, nil
 }
 
 // matchBody checks that a log entry records this bundle's signature, by this
 // bundle's signer, over this bundle's content. For message signatures it
 // returns the artifact digest the entry commits to.
 func matchBody(b *bundle.Bundle, s *signer, body *rekor.Body) (rekor.Digest, error) {
-	want := rekor.Signed{Signature: b.Signature(), Certificate: s.cert, PublicKey: s.pub}
+	want := rekor.Signed{Signature: b.Signature(), Certificate: s.cert, PublicKey: s.pub, Algorithm: s.alg}
 	if m := b.MessageSignature(); m != nil {
 		want.DigestAlg, want.Digest = m.DigestAlgorithm, m.Digest
 	} else {

@@ -26,6 +26,8 @@ type Verifier struct {
 	tlogs  []*preparedLog
 	ctlogs []*preparedLog
 	tsas   []*rfc3161.Authority
+	// tsaWitness names each TSA as a witness (see witness).
+	tsaWitness map[*rfc3161.Authority]string
 }
 
 type preparedCA struct {
@@ -43,6 +45,8 @@ type preparedLog struct {
 	cp     checkpoint.Verifier
 	ctID   [32]byte
 	isCTv1 bool
+	// witness names the log as a witness for thresholds (see witness).
+	witness string
 }
 
 // New prepares a Verifier for root. Thresholds default to what the root can
@@ -85,20 +89,44 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 		}
 		v.ctlogs = append(v.ctlogs, p)
 	}
+	v.tsaWitness = map[*rfc3161.Authority]string{}
 	for _, t := range root.TimestampAuthorities() {
-		v.tsas = append(v.tsas, rfc3161.NewAuthority(t))
+		a := rfc3161.NewAuthority(t)
+		v.tsas = append(v.tsas, a)
+		v.tsaWitness[a] = witness(t.Operator, "tsa", t.URI)
 	}
-	nTlogs, nCT, nTSA := distinctLogs(root.TransparencyLogs()), distinctLogs(root.CTLogs()), len(root.TimestampAuthorities())
-	if err := v.cfg.tlogs.resolve(nTlogs, "transparency logs"); err != nil {
+	tlogs, ctlogs, observers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, l := range v.tlogs {
+		tlogs[l.witness], observers[l.witness] = true, true
+	}
+	for _, l := range v.ctlogs {
+		ctlogs[l.witness] = true
+	}
+	for _, w := range v.tsaWitness {
+		observers[w] = true
+	}
+	if err := v.cfg.tlogs.resolve(len(tlogs), "independent transparency logs"); err != nil {
 		return nil, err
 	}
-	if err := v.cfg.scts.resolve(nCT, "CT logs"); err != nil {
+	if err := v.cfg.scts.resolve(len(ctlogs), "independent CT logs"); err != nil {
 		return nil, err
 	}
-	if err := v.cfg.timestamps.resolve(nTlogs+nTSA, "timestamp authorities and transparency logs"); err != nil {
+	if err := v.cfg.timestamps.resolve(len(observers), "independent timestamp authorities and transparency logs"); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// witness names an independent witness for the thresholds: the operator
+// the trusted root names for a log or authority (protobuf-specs: logs, TSAs
+// or CT logs of one operator count once), else the log itself (by log ID)
+// or the timestamp authority (by URI). An operator running a log and a TSA
+// is one witness of observer timestamps.
+func witness(operator, kind, id string) string {
+	if operator != "" {
+		return "operator\x00" + operator
+	}
+	return kind + "\x00" + id
 }
 
 func (t *threshold) resolve(available int, what string) error {
@@ -110,14 +138,6 @@ func (t *threshold) resolve(available int, what string) error {
 		return fmt.Errorf("verify: %s, but the trusted root lists %d %s", t.option, available, what)
 	}
 	return nil
-}
-
-func distinctLogs(logs []*trustroot.TransparencyLog) int {
-	seen := map[string]bool{}
-	for _, l := range logs {
-		seen[string(l.LogID)] = true
-	}
-	return len(seen)
 }
 
 func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
@@ -146,7 +166,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
 	}
-	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l)}, nil
+	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l), witness: witness(l.Operator, "log", string(l.LogID))}, nil
 }
 
 func (v *Verifier) tlog(id []byte) *preparedLog {
@@ -173,8 +193,11 @@ type signer struct {
 //
 // The checks, in order: the bundle's RFC 3161 timestamps against the trusted
 // TSAs; its transparency-log entries (inclusion promise, checkpoint signature
-// and Merkle inclusion proof, the log key's validity at the entry's time, and
-// the entry body against the bundle); the observer-timestamp threshold; the
+// and Merkle inclusion proof, the entry body against the bundle, and the log
+// key's validity at the entry's time: the integrated time its promise signs
+// or, for an entry without one, every verified time of the bundle — RFC 3161
+// times and the other entries' integrated times — or the verifier's clock
+// when it has none); the observer-timestamp threshold; the
 // signing certificate against the trusted CAs at every verified time, and
 // its SCTs; the artifact against what the bundle and its entries say was
 // signed; the signature; the policy.
@@ -201,6 +224,9 @@ type run struct {
 	v        *Verifier
 	failFast bool
 	failed   []*Error
+	// timestampWitnesses are the witnesses (see witness) of the verified
+	// observer timestamps.
+	timestampWitnesses map[string]bool
 }
 
 // fail records a failed check and reports whether to stop.
@@ -230,14 +256,15 @@ func (r *run) verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) *Resu
 	}
 	res := &Result{MediaType: b.MediaType()}
 
-	times, tsErr := v.verifyTimestamps(b, res)
+	r.timestampWitnesses = map[string]bool{}
+	times, tsErr := r.verifyTimestamps(b, res)
 	entryDigests, ltimes, stop := r.verifyTlog(b, s, times, res)
 	if stop {
 		return nil
 	}
 	times = append(times, ltimes...)
-	if n := distinctSources(res.Timestamps); n < v.cfg.timestamps.n {
-		err := fmt.Errorf("%w: %d verified observer timestamps from distinct authorities, need %d", ErrThreshold, n, v.cfg.timestamps.n)
+	if n := len(r.timestampWitnesses); n < v.cfg.timestamps.n {
+		err := fmt.Errorf("%w: %d verified observer timestamps from distinct authorities (of distinct operators, where the trusted root names them), need %d", ErrThreshold, n, v.cfg.timestamps.n)
 		if tsErr != nil {
 			err = fmt.Errorf("%w (%v)", err, tsErr)
 		}
@@ -275,14 +302,6 @@ func asError(err error) *Error {
 		return e
 	}
 	return fail(StepBundle, err)
-}
-
-func distinctSources(ts []Timestamp) int {
-	seen := make(map[string]bool, len(ts))
-	for _, t := range ts {
-		seen[t.Kind+"\x00"+t.Authority] = true
-	}
-	return len(seen)
 }
 
 // signer returns the bundle's signing credential; errors are *Error.

@@ -369,3 +369,87 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("got %v", rep.Failures)
 	}
 }
+
+// TestRekorV2EntryDatedByClock: a Rekor v2 entry has no inclusion promise;
+// in a bundle with no verified time (its timestamp removed, and
+// UnsafeNoTimestamps) it is dated by the verifier's clock, as the
+// certificate is, and its log key must be valid then.
+func TestRekorV2EntryDatedByClock(t *testing.T) {
+	f := load(t, "bundle-verify/rekor2-happy-path/bundle.sigstore.json", "bundle-verify/rekor2-happy-path/trusted_root.json")
+	data, err := os.ReadFile(filepath.Join(conformanceDir, "bundle-verify/rekor2-happy-path/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	for _, l := range m["tlogs"].([]any) {
+		if l.(map[string]any)["baseUrl"] == "https://log2025-alpha1.rekor.sigstage.dev" {
+			l.(map[string]any)["publicKey"].(map[string]any)["validFor"].(map[string]any)["end"] = "2025-12-01T00:00:00Z"
+		}
+	}
+	data, _ = json.Marshal(m)
+	root, err := trustroot.ParseJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := policy.Identity(ghIssuer, beacon)
+	art := func() verify.Artifact { return verify.ArtifactReader(bytes.NewReader(f.artifact)) }
+	// With its RFC 3161 timestamp (2025-06-12), inside the key's window.
+	v, _ := verify.New(root)
+	if _, err := v.Verify(f.mutated(t, nil), art(), p); err != nil {
+		t.Fatalf("dated by the timestamp: %v", err)
+	}
+	noTS := f.mutated(t, func(m map[string]any) {
+		delete(m["verificationMaterial"].(map[string]any), "timestampVerificationData")
+	})
+	// Without it, at the clock (after the window): the entry fails before
+	// the certificate is checked.
+	late := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	v, _ = verify.New(root, verify.UnsafeNoTimestamps(), verify.WithClock(late))
+	_, err = v.Verify(noTS, art(), p)
+	assertStep(t, err, verify.StepTransparencyLog, "dated 2026-01-01T00:00:00Z by the bundle's verified times (or the verifier's clock), is outside the log key's validity window")
+	// A clock inside the window and the certificate's validity verifies.
+	signed := func() time.Time { return time.Date(2025, 6, 12, 12, 2, 30, 0, time.UTC) }
+	v, _ = verify.New(root, verify.UnsafeNoTimestamps(), verify.WithClock(signed))
+	if _, err := v.Verify(noTS, art(), p); err != nil {
+		t.Fatalf("clock inside the windows: %v", err)
+	}
+}
+
+// TestCTLogOperators: CT logs of one operator count once toward
+// RequireSCTs; without operators in the root, each log counts.
+func TestCTLogOperators(t *testing.T) {
+	f := load(t, "bundle-verify/happy-path-v0.3/bundle.sigstore.json", "trusted_roots/production.trusted_root.json")
+	data, err := os.ReadFile(filepath.Join(conformanceDir, "trusted_roots/production.trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify.New(f.root, verify.RequireSCTs(2)); err != nil {
+		t.Fatalf("two CT logs without operators: %v", err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	m["mediaType"] = trustroot.MediaTypeTrustedRootV02
+	for _, l := range m["ctlogs"].([]any) {
+		l.(map[string]any)["operator"] = "sigstore.dev"
+	}
+	data, _ = json.Marshal(m)
+	root, err := trustroot.ParseJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify.New(root, verify.RequireSCTs(2)); err == nil || !strings.Contains(err.Error(), "RequireSCTs(2), but the trusted root lists 1 independent CT logs") {
+		t.Fatalf("two CT logs of one operator: %v", err)
+	}
+	v, err := verify.New(root, verify.RequireSCTs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Verify(f.mutated(t, nil), verify.ArtifactReader(bytes.NewReader(f.artifact)), policy.Identity(ghIssuer, beacon))
+	if err != nil {
+		t.Fatalf("one operator's SCT: %v", err)
+	}
+	if res.SCTs != 1 {
+		t.Fatalf("%d SCTs counted, want 1", res.SCTs)
+	}
+}

@@ -30,10 +30,12 @@ func malformed(format string, args ...any) error {
 }
 
 // Verifier is the signer credential an entry records: a DER certificate or a
-// DER PKIX public key.
+// DER PKIX public key and, in Rekor v2 bodies, the protobuf-specs
+// PublicKeyDetails name of the algorithm it signed with.
 type Verifier struct {
-	DER    []byte
-	IsCert bool
+	DER        []byte
+	IsCert     bool
+	KeyDetails string // Rekor v2 only; never empty there
 }
 
 // Signature is one signature recorded by an entry and who made it.
@@ -105,6 +107,13 @@ func ParseBody(kind, version string, body []byte) (*Body, error) {
 	return b, nil
 }
 
+// RekorV2Kind reports whether kind/version is one only Rekor v2 logs
+// (rekor-tiles) write: hashedrekord 0.0.2 and dsse 0.0.2. (intoto 0.0.2 is a
+// Rekor v1 kind.)
+func RekorV2Kind(kind, version string) bool {
+	return version == "0.0.2" && (kind == "hashedrekord" || kind == "dsse")
+}
+
 type hexDigest struct {
 	Algorithm string `json:"algorithm"`
 	Value     string `json:"value"`
@@ -171,11 +180,14 @@ type v2Verifier struct {
 }
 
 func (v v2Verifier) parse() (Verifier, error) {
+	if v.KeyDetails == "" {
+		return Verifier{}, malformed("verifier without key details")
+	}
 	switch {
 	case v.X509Certificate != nil && v.PublicKey == nil && len(v.X509Certificate.RawBytes) > 0:
-		return Verifier{DER: v.X509Certificate.RawBytes, IsCert: true}, nil
+		return Verifier{DER: v.X509Certificate.RawBytes, IsCert: true, KeyDetails: v.KeyDetails}, nil
 	case v.PublicKey != nil && v.X509Certificate == nil && len(v.PublicKey.RawBytes) > 0:
-		return Verifier{DER: v.PublicKey.RawBytes}, nil
+		return Verifier{DER: v.PublicKey.RawBytes, KeyDetails: v.KeyDetails}, nil
 	}
 	return Verifier{}, malformed("verifier needs exactly one of a certificate or a public key")
 }

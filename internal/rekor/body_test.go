@@ -65,7 +65,8 @@ func TestParseBodyRejects(t *testing.T) {
 		"not json":         {"hashedrekord", "0.0.1", `{`, "unexpected"},
 		"bad hash alg":     {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"md5","value":"00"}}}}`, "md5"},
 		"short digest":     {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"00"}}}}`, "bad sha256"},
-		"no verifier":      {"hashedrekord", "0.0.2", `{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signature":{"content":"AA==","verifier":{}}}}}`, "exactly one"},
+		"no verifier":      {"hashedrekord", "0.0.2", `{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signature":{"content":"AA==","verifier":{"keyDetails":"PKIX_ECDSA_P256_SHA_256"}}}}}`, "exactly one"},
+		"no key details":   {"hashedrekord", "0.0.2", `{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signature":{"content":"AA==","verifier":{"publicKey":{"rawBytes":"a2V5"}}}}}}`, "without key details"},
 		"no dsse sigs":     {"dsse", "0.0.2", `{"apiVersion":"0.0.2","kind":"dsse","spec":{"dsseV002":{"payloadHash":{"algorithm":"SHA2_256","digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"signatures":[]}}}`, "without signatures"},
 		"pem with garbage": {"hashedrekord", "0.0.1", `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"` + strings.Repeat("00", 32) + `"}},"signature":{"content":"AA==","publicKey":{"content":"bm90IHBlbQ=="}}}}`, "PEM"},
 	} {

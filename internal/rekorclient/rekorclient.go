@@ -375,10 +375,7 @@ func V2Request(r *Request) ([]byte, error) {
 	}
 	var digest, sig []byte
 	if m := r.Message; m != nil {
-		if alg == sigalg.Ed25519 {
-			alg = sigalg.Ed25519ph // sigil signs digests with Ed25519 keys as Ed25519ph
-		}
-		if alg, err = alg.WithHash(m.DigestAlgorithm); err != nil {
+		if alg, err = alg.ForDigests().WithHash(m.DigestAlgorithm); err != nil {
 			return nil, fmt.Errorf("rekorclient: %w", err)
 		}
 		digest, sig = m.Digest, m.Signature
@@ -478,14 +475,14 @@ func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, e
 	if e.Kind != "hashedrekord" || e.KindVersion != "0.0.2" {
 		return nil, c.fail(CheckResponse, "entry of kind %s/%s, want hashedrekord/0.0.2", e.Kind, e.KindVersion)
 	}
-	if e.Proof.LogIndex != e.LogIndex {
-		return nil, c.fail(CheckResponse, "inclusion proof for log index %d, entry index %d", e.Proof.LogIndex, e.LogIndex)
+	// Rekor v2 dates nothing: the integrated time is 0 and not signed.
+	e.IntegratedTime, e.SET = 0, nil
+	if err := tlogcheck.VerifyLogIndex(e); err != nil {
+		return nil, &CheckError{Service: c.http.Service, Check: CheckInclusionProof, Err: err}
 	}
 	if err := c.validate(e, r); err != nil {
 		return nil, err
 	}
-	// Rekor v2 dates nothing: the integrated time is 0 and not signed.
-	e.IntegratedTime, e.SET = 0, nil
 	return e, nil
 }
 
@@ -530,19 +527,21 @@ func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
 }
 
 // matchBody checks that b records exactly the request: its signature, over
-// its digest or envelope, by the signer it named (a request with a
-// certificate must find that certificate logged, not only its key).
+// its digest or envelope, by the signer it named (rekor.Body.Match: a
+// request with a certificate must find that certificate logged, not only
+// its key).
 func matchBody(b *rekor.Body, r *Request) error {
-	want := rekor.Signed{Certificate: r.Certificate, PublicKey: r.PublicKey}
+	alg, err := sigalg.ForKey(r.PublicKey)
+	if err != nil {
+		return err
+	}
+	want := rekor.Signed{Certificate: r.Certificate, PublicKey: r.PublicKey, Algorithm: alg}
 	if m := r.Message; m != nil {
 		want.Signature, want.DigestAlg, want.Digest = m.Signature, m.DigestAlgorithm, m.Digest
 	} else {
 		e := r.Envelope
 		want.Signature, want.Envelope, want.PayloadType, want.Payload = e.Signature, true, e.PayloadType, e.Payload
 	}
-	if r.Certificate != nil && len(b.Signatures) == 1 && !b.Signatures[0].Verifier.IsCert {
-		return errors.New("logged a public key, the request a certificate")
-	}
-	_, err := b.Match(&want)
+	_, err = b.Match(&want)
 	return err
 }

@@ -265,7 +265,7 @@ func TestInvalidResponses(t *testing.T) {
 			env := cp["envelope"].(string)
 			cp["envelope"] = foreignCheckpoint(env[:strings.Index(env, "\n\n")+1], "127.0.0.1:3003", v2LogID)
 		}), nil, CheckCheckpoint},
-		{"v2 index differs from proof", V2, mutateJSON(t, v2, func(m map[string]any) { m["logIndex"] = "7" }), nil, CheckResponse},
+		{"v2 index differs from proof", V2, mutateJSON(t, v2, func(m map[string]any) { m["logIndex"] = "7" }), nil, CheckInclusionProof},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := v1Base

@@ -178,6 +178,17 @@ func (a Algorithm) WithHash(h crypto.Hash) (Algorithm, error) {
 	return Algorithm{}, fmt.Errorf("%w: %v digests with %s", ErrUnsupported, h, a)
 }
 
+// ForDigests returns the algorithm with which a key of algorithm a signs a
+// message digest: Ed25519ph for Ed25519 (pure Ed25519 signs messages, not
+// digests; sigil signs digests with Ed25519 keys as Ed25519ph), a itself
+// for every other algorithm.
+func (a Algorithm) ForDigests() Algorithm {
+	if a.kind == kindEd25519 {
+		return Ed25519ph
+	}
+	return a
+}
+
 // Check reports whether pub is a key this algorithm can use.
 func (a Algorithm) Check(pub crypto.PublicKey) error {
 	ok := false

@@ -181,3 +181,16 @@ func TestKeyDetails(t *testing.T) {
 		}
 	}
 }
+
+// TestForDigests: Ed25519 keys sign digests as Ed25519ph; every other
+// algorithm signs them as itself.
+func TestForDigests(t *testing.T) {
+	for _, a := range []Algorithm{ECDSAP256SHA256, ECDSAP384SHA384, ECDSAP521SHA512, RSAPKCS1SHA256, RSAPSSSHA256, Ed25519ph} {
+		if got := a.ForDigests(); got != a {
+			t.Errorf("%s.ForDigests() = %s", a, got)
+		}
+	}
+	if got := Ed25519.ForDigests(); got != Ed25519ph {
+		t.Errorf("Ed25519.ForDigests() = %s, want Ed25519ph", got)
+	}
+}

@@ -76,6 +76,26 @@ func VerifySET(alg sigalg.Algorithm, pub crypto.PublicKey, e *bundle.TlogEntry) 
 	return nil
 }
 
+// VerifyLogIndex checks a Rekor v2 entry's top-level log index against the
+// index its inclusion proof proves: a Rekor v2 log is one tree and signs no
+// inclusion promise, so the proof is all that verifies the index, and they
+// must be equal. Entries of Rekor v1 kinds pass: their index counts across
+// the log's shards, their proof's within the shard's tree, and their
+// inclusion promise (when present) signs the first. A failure is an *Error
+// with Check CheckInclusionProof.
+func VerifyLogIndex(e *bundle.TlogEntry) error {
+	if !rekor.RekorV2Kind(e.Kind, e.KindVersion) {
+		return nil
+	}
+	if e.Proof == nil {
+		return &Error{CheckInclusionProof, errors.New("entry of a Rekor v2 kind without an inclusion proof")}
+	}
+	if e.Proof.LogIndex != e.LogIndex {
+		return &Error{CheckInclusionProof, fmt.Errorf("log index %d is not the one the inclusion proof proves (%d)", e.LogIndex, e.Proof.LogIndex)}
+	}
+	return nil
+}
+
 // VerifyInclusion opens e's checkpoint with cp, checks that it states the
 // inclusion proof's tree size and root hash, and verifies the RFC 6962
 // inclusion proof of e's body at the proof's log index. e.Proof must be
