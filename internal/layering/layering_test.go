@@ -62,7 +62,8 @@ func TestLayering(t *testing.T) {
 // modules; sigstore-go needs 81).
 func TestModuleCount(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}",
-		module+"/bundle", module+"/trustroot", module+"/policy", module+"/verify").Output()
+		module+"/bundle", module+"/trustroot", module+"/policy", module+"/verify",
+		module+"/signer", module+"/sign").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
