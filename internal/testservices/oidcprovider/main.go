@@ -133,12 +133,15 @@ type userStore map[string]*storage.User
 
 func newUserStore(specs []string) (userStore, error) {
 	us := userStore{}
-	for i, spec := range specs {
+	for _, spec := range specs {
 		parts := strings.SplitN(spec, ":", 3)
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 			return nil, fmt.Errorf("-user %q: want USERNAME:PASSWORD:EMAIL", parts[0])
 		}
-		id := fmt.Sprintf("user%d", i+1)
+		// The user's ID (the tokens' sub) is the user name: the example's
+		// device pages complete the authorization with the user name as the
+		// subject, which the ID token's claims are then looked up by.
+		id := parts[0]
 		us[id] = &storage.User{
 			ID: id, Username: parts[0], Password: parts[1],
 			FirstName: parts[0], LastName: "Test",
