@@ -47,6 +47,7 @@ type testProvider struct {
 	slowDowns int    // answer slow_down to this many polls first
 	pending   int    // then authorization_pending to this many
 	outcome   string // then: "" (a token), or an OAuth error code
+	rawDevice []byte // answer device authorization requests with this body
 	devices   map[string]*deviceRequest
 	polls     []time.Time
 	// counters
@@ -201,6 +202,11 @@ func (p *testProvider) deviceAuthorization(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	p.logins++
+	if p.rawDevice != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(p.rawDevice)
+		return
+	}
 	code := randomCode()
 	p.devices[code] = &deviceRequest{}
 	p.issued = append(p.issued, code)
