@@ -247,7 +247,9 @@ func WithBrowser(open func(url string) error) LoginOption {
 // who opens it on any device and signs in; the provider then shows an
 // authorization code, and prompt returns what the person typed. The
 // redirect URI is then urn:ietf:wg:oauth:2.0:oob, which the provider must
-// allow. Default: print the URL on standard error and read a line from
+// allow. The state cannot be checked on this path (the person copies only
+// the code); PKCE and the nonce still tie the code and the token to this
+// login. Default: print the URL on standard error and read a line from
 // standard input.
 func WithCodePrompt(prompt func(ctx context.Context, authURL string) (code string, err error)) LoginOption {
 	return func(c *loginConfig) error {
