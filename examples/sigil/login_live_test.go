@@ -74,13 +74,13 @@ var urlLine = regexp.MustCompile(`^\s+(http://\S+)$`)
 // the real stack: the person signs in to the stack's OpenID provider
 // (zitadel/oidc) in the browser (through an xdg-open that hands the URL to
 // the scripted person), without a browser (out-of-band code typed on
-// standard input), and with --oidc-device-flow; each bundle verifies with
-// the person's identity.
+// standard input), and with --oidc-device-flow, the provider named by
+// --oidc-issuer or by the signing config; each bundle verifies with the
+// person's identity.
 func TestLiveSignInteractive(t *testing.T) {
 	s := testservices.Require(t)
 	artifact := filepath.Join(signInputs, "a.txt")
-	trust := []string{"--trusted-root", s.TrustedRootPath, "--signing-config", s.SigningConfigPath,
-		"--oidc-issuer", s.OIDCProviderURL}
+	trust := []string{"--trusted-root", s.TrustedRootPath}
 
 	// A stand-in for xdg-open: it hands the URL to the test, as a desktop
 	// hands it to the browser.
@@ -90,13 +90,47 @@ func TestLiveSignInteractive(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The stack's signing config names its token-minting issuer (:8088) as
+	// the OIDC provider; a copy naming the interactive one lets sign-bundle
+	// find the provider where it normally does, without --oidc-issuer.
+	cfgPath := filepath.Join(t.TempDir(), "signing_config.json")
+	cfg := strings.Replace(string(readTestFile(t, s.SigningConfigPath)), `"url": "`+s.OIDCURL+`"`, `"url": "`+s.OIDCProviderURL+`"`, 1)
+	if !strings.Contains(cfg, s.OIDCProviderURL) {
+		t.Fatalf("%s does not list %s as it did", s.SigningConfigPath, s.OIDCURL)
+	}
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	withIssuer := []string{"--signing-config", s.SigningConfigPath, "--oidc-issuer", s.OIDCProviderURL}
+	devicePerson := func(t *testing.T) func(string, io.Writer) bool {
+		var uri string
+		return func(line string, _ io.Writer) bool {
+			if m := urlLine.FindStringSubmatch(line); m != nil {
+				uri = m[1]
+			}
+			_, code, ok := strings.Cut(line, "shows the code ")
+			if !ok || uri == "" {
+				return false
+			}
+			if !strings.HasPrefix(uri, s.OIDCProviderURL+"/device?user_code=") {
+				t.Errorf("verification URI %q", uri)
+			}
+			go func() {
+				if err := s.ApproveDevice(context.Background(), strings.TrimSpace(code), true); err != nil {
+					t.Errorf("approving: %v", err)
+				}
+			}()
+			return true
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		env    []string
 		flags  []string
 		person func(t *testing.T) func(string, io.Writer) bool
 	}{
-		{"browser", loginEnv("DISPLAY=:99", "PATH="+shimDir+":"+os.Getenv("PATH")), nil, func(t *testing.T) func(string, io.Writer) bool {
+		{"browser", loginEnv("DISPLAY=:99", "PATH="+shimDir+":"+os.Getenv("PATH")), withIssuer, func(t *testing.T) func(string, io.Writer) bool {
 			go func() {
 				for range 200 {
 					data, _ := os.ReadFile(urls)
@@ -113,7 +147,7 @@ func TestLiveSignInteractive(t *testing.T) {
 			}()
 			return func(string, io.Writer) bool { return true }
 		}},
-		{"no browser: out-of-band code", loginEnv(), nil, func(t *testing.T) func(string, io.Writer) bool {
+		{"no browser: out-of-band code", loginEnv(), withIssuer, func(t *testing.T) func(string, io.Writer) bool {
 			return func(line string, stdin io.Writer) bool {
 				m := urlLine.FindStringSubmatch(line)
 				if m == nil {
@@ -128,27 +162,8 @@ func TestLiveSignInteractive(t *testing.T) {
 				return true
 			}
 		}},
-		{"device flow", loginEnv(), []string{"--oidc-device-flow"}, func(t *testing.T) func(string, io.Writer) bool {
-			var uri string
-			return func(line string, _ io.Writer) bool {
-				if m := urlLine.FindStringSubmatch(line); m != nil {
-					uri = m[1]
-				}
-				_, code, ok := strings.Cut(line, "shows the code ")
-				if !ok || uri == "" {
-					return false
-				}
-				if !strings.Contains(uri, "user_code=") {
-					t.Errorf("verification URI %q", uri)
-				}
-				go func() {
-					if err := s.ApproveDevice(context.Background(), strings.TrimSpace(code), true); err != nil {
-						t.Errorf("approving: %v", err)
-					}
-				}()
-				return true
-			}
-		}},
+		{"device flow", loginEnv(), append([]string{"--oidc-device-flow"}, withIssuer...), devicePerson},
+		{"device flow, provider from the signing config", loginEnv(), []string{"--oidc-device-flow", "--signing-config", cfgPath}, devicePerson},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "bundle.json")
@@ -164,4 +179,13 @@ func TestLiveSignInteractive(t *testing.T) {
 			}
 		})
 	}
+}
+
+func readTestFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
