@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -410,7 +411,7 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		need["authorization_endpoint"] = p.AuthorizationEndpoint
 		// RFC 8414: absent means no PKCE support advertised; Sigstore's
 		// providers advertise S256. Refuse only an explicit list without it.
-		if p.CodeChallengeMethods != nil && !contains(p.CodeChallengeMethods, "S256") {
+		if p.CodeChallengeMethods != nil && !slices.Contains(p.CodeChallengeMethods, "S256") {
 			return nil, fail(fmt.Errorf("%w: the provider does not support PKCE S256", ErrProviderResponse))
 		}
 	}
@@ -423,15 +424,6 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		}
 	}
 	return &p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // checkEndpoint accepts https URLs, and http ones on loopback addresses:
