@@ -50,6 +50,29 @@
 // verify. Failures wrap [ErrInvalidToken] or [ErrInvalidCertificateResponse];
 // failed calls are [ServiceError]s, retried with backoff when that is safe.
 //
+// # Interactive logins
+//
+// A person at a terminal has no token yet: [NewBrowserLogin] and
+// [NewDeviceLogin] are token sources that have them sign in to an OIDC
+// provider — by default the public-good one ([PublicGoodOIDCIssuer]); pass
+// the signing configuration's with [WithLoginIssuer]. The browser login is
+// the authorization code flow with PKCE (S256), state and nonce, redirected
+// to a listener on 127.0.0.1 that lives only during the login (or, with no
+// browser, a code the person types); the device login is RFC 8628's device
+// authorization grant, for machines without a browser. Endpoints come from
+// the provider's discovery document; the client is the public client
+// "sigstore" ([WithLoginClientID]). Each ID token is checked (issuer,
+// audience, expiry, nonce) before it is used. [AmbientToken] puts the
+// environment first, as CI needs, and a login second:
+//
+//	login, err := signer.NewBrowserLogin(signer.WithLoginIssuer(svc.URL)) // svc: cfg.OIDCProvider(now)
+//	fulcio, err := signer.NewFulcio(root, ca.URL, signer.AmbientToken(login))
+//
+// A failed login is a *[LoginError] naming the step, wrapping
+// [ErrLoginTimeout], [ErrLoginState], [ErrLoginDenied], [ErrLoginExpired],
+// [ErrLoginRefused], [ErrProviderUnavailable], [ErrProviderResponse] or
+// [ErrInvalidToken]. Codes, tokens and verifiers never appear in errors.
+//
 // # Algorithms
 //
 // The signature algorithm follows from the key, through the same allow-list

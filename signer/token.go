@@ -2,7 +2,10 @@ package signer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/oidctoken"
@@ -101,4 +104,43 @@ func TokenIdentity(tok string) (issuer, subject, email string, err error) {
 		return "", "", "", fmt.Errorf("%w: %w: no issuer (iss) or subject (sub)", ErrInvalidToken, oidctoken.ErrMissingClaim)
 	}
 	return c.Issuer, c.Subject, c.Email, nil
+}
+
+// ErrNoAmbientToken means [AmbientToken] found no token in the environment
+// and has no fallback.
+var ErrNoAmbientToken = errors.New("signer: no ambient ID token: SIGSTORE_ID_TOKEN is unset and this is not a GitHub Actions job with the \"id-token: write\" permission")
+
+type ambientToken struct {
+	github   TokenSource
+	fallback TokenSource
+}
+
+func (a *ambientToken) IDToken(ctx context.Context) (string, error) {
+	switch {
+	case strings.TrimSpace(os.Getenv("SIGSTORE_ID_TOKEN")) != "":
+		return oidctoken.Env("SIGSTORE_ID_TOKEN")
+	case os.Getenv(oidctoken.GitHubRequestURLEnv) != "" && os.Getenv(oidctoken.GitHubRequestTokenEnv) != "":
+		return a.github.IDToken(ctx)
+	case a.fallback != nil:
+		return a.fallback.IDToken(ctx)
+	}
+	return "", ErrNoAmbientToken
+}
+
+// AmbientToken returns a source that uses the token the environment
+// provides, if it provides one, and fallback otherwise: for programs that
+// sign in CI without a person and on a laptop with one. At each call, in
+// this order:
+//
+//   - SIGSTORE_ID_TOKEN is set: that token ([TokenFromEnv]);
+//   - ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are
+//     set: a token from GitHub Actions ([GitHubActionsToken]);
+//   - otherwise fallback, typically a [Login] ([NewBrowserLogin],
+//     [NewDeviceLogin]); with a nil fallback, [ErrNoAmbientToken].
+//
+// The choice is made by what the environment holds, not by what fails: a
+// GitHub Actions request that fails is an error, never a reason to open a
+// browser in CI.
+func AmbientToken(fallback TokenSource) TokenSource {
+	return &ambientToken{github: GitHubActionsToken(), fallback: fallback}
 }

@@ -19,6 +19,7 @@ import (
 )
 
 const signUsage = `  sigil sign-bundle [--staging] [--in-toto] --identity-token TOKEN --bundle FILE [--trusted-root FILE] [--signing-config FILE] FILE
+  sigil sign-bundle [--staging] [--in-toto] [--oidc-device-flow] [--oidc-issuer URL] --bundle FILE [--trusted-root FILE] [--signing-config FILE] FILE
   sigil sign-bundle [--in-toto] --key KEY.pem --bundle FILE [--trusted-root FILE] [--signing-config FILE] FILE
 `
 
@@ -44,6 +45,8 @@ type signArgs struct {
 	staging                 bool
 	inToto                  bool
 	token, keyPath          string
+	deviceFlow              bool
+	oidcIssuer              string
 	rootPath, signingConfig string
 	file                    string
 }
@@ -54,6 +57,10 @@ type signArgs struct {
 // Keyless (--identity-token): an ephemeral P-256 key gets a certificate from
 // the signing configuration's Fulcio for the token's identity; the signature
 // is timestamped and logged by the services the configuration selects.
+// Keyless without --identity-token: the token is SIGSTORE_ID_TOKEN's or
+// GitHub Actions' if the environment has one, else the person signs in to
+// the signing configuration's OIDC provider (or --oidc-issuer's): in the
+// browser, or with --oidc-device-flow by entering a code on another device.
 // With a key (--key): the bundle names the key by its hint, and is timestamped
 // and logged only when --signing-config (or a ClientTrustConfig given as
 // --trusted-root) selects services.
@@ -70,6 +77,8 @@ func signBundle(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&a.inToto, "in-toto", false, "FILE is an in-toto statement to sign in a DSSE envelope")
 	fs.StringVar(&a.token, "identity-token", "", "OIDC identity token for keyless signing")
 	fs.StringVar(&a.keyPath, "key", "", "PEM private key; encrypted keys take their passphrase from $"+passwordEnv)
+	fs.BoolVar(&a.deviceFlow, "oidc-device-flow", false, "without --identity-token: sign in with the device flow (a code to enter on another device) instead of the browser")
+	fs.StringVar(&a.oidcIssuer, "oidc-issuer", "", "without --identity-token: the OIDC provider to sign in to (default: the signing config's)")
 	bundlePath := fs.String("bundle", "", "path to write the bundle to")
 	fs.StringVar(&a.rootPath, "trusted-root", "", "trusted root or ClientTrustConfig (default: embedded public-good snapshot; with --key and no services, a root listing nothing)")
 	fs.StringVar(&a.signingConfig, "signing-config", "", "signing config v0.2 naming the services to use")
@@ -80,15 +89,22 @@ func signBundle(args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() != 1:
 		fmt.Fprintf(stderr, "sigil: sign-bundle takes exactly one FILE\n%s", usage)
 		return 2
-	case (a.keyPath == "") == (a.token == ""):
-		fmt.Fprintf(stderr, "sigil: sign-bundle needs exactly one of --identity-token and --key\n%s", usage)
+	case a.keyPath != "" && a.token != "":
+		fmt.Fprintf(stderr, "sigil: sign-bundle takes at most one of --identity-token and --key\n%s", usage)
+		return 2
+	case (a.deviceFlow || a.oidcIssuer != "") && (a.keyPath != "" || a.token != ""):
+		fmt.Fprintf(stderr, "sigil: --oidc-device-flow and --oidc-issuer are for keyless signing without --identity-token\n%s", usage)
 		return 2
 	case *bundlePath == "":
 		fmt.Fprintf(stderr, "sigil: --bundle is required\n%s", usage)
 		return 2
 	}
 	a.file = fs.Arg(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	timeout := 2 * time.Minute
+	if a.keyPath == "" && a.token == "" {
+		timeout += signer.DefaultLoginTimeout // the person signing in
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	b, err := signFile(ctx, &a)
 	if err != nil {
@@ -132,7 +148,11 @@ func signFile(ctx context.Context, a *signArgs) (*bundle.Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := signer.NewFulcio(root, ca.URL, signer.StaticToken(a.token))
+		tokens, err := tokenSource(a, cfg)
+		if err != nil {
+			return nil, err
+		}
+		f, err := signer.NewFulcio(root, ca.URL, tokens)
 		if err != nil {
 			return nil, err
 		}
@@ -213,6 +233,39 @@ func signingMaterial(a *signArgs) (*trustroot.TrustedRoot, *trustroot.SigningCon
 	}
 	cfg, err = trustroot.ParseSigningConfig(data)
 	return root, cfg, err
+}
+
+// tokenSource returns the ID tokens of a keyless signature: --identity-token,
+// else the environment's, else an interactive login to --oidc-issuer or the
+// signing configuration's OIDC provider (the public-good one when it lists
+// none). The login prints what the person must do on standard error.
+func tokenSource(a *signArgs, cfg *trustroot.SigningConfig) (signer.TokenSource, error) {
+	if a.token != "" {
+		return signer.StaticToken(a.token), nil
+	}
+	issuer := a.oidcIssuer
+	if issuer == "" {
+		svc, err := cfg.OIDCProvider(time.Now())
+		switch {
+		case err == nil:
+			issuer = svc.URL
+		case errors.Is(err, trustroot.ErrNoService):
+			issuer = signer.PublicGoodOIDCIssuer
+		default:
+			return nil, err
+		}
+	}
+	var login *signer.Login
+	var err error
+	if a.deviceFlow {
+		login, err = signer.NewDeviceLogin(signer.WithLoginIssuer(issuer))
+	} else {
+		login, err = signer.NewBrowserLogin(signer.WithLoginIssuer(issuer))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return signer.AmbientToken(login), nil
 }
 
 func loadKey(path string) (*signer.Credential, error) {

@@ -162,8 +162,9 @@ func TestSignBundleUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sign-bundle", "--identity-token", "eyJ...", "--key", keyPath, "--bundle", out, artifact}, "exactly one of --identity-token and --key"},
-		{[]string{"sign-bundle", "--bundle", out, artifact}, "exactly one of --identity-token and --key"},
+		{[]string{"sign-bundle", "--identity-token", "eyJ...", "--key", keyPath, "--bundle", out, artifact}, "at most one of --identity-token and --key"},
+		{[]string{"sign-bundle", "--oidc-device-flow", "--key", keyPath, "--bundle", out, artifact}, "--oidc-device-flow and --oidc-issuer are for keyless"},
+		{[]string{"sign-bundle", "--oidc-issuer", "https://oauth2.example", "--identity-token", "eyJ...", "--bundle", out, artifact}, "--oidc-device-flow and --oidc-issuer are for keyless"},
 		{[]string{"sign-bundle", "--key", keyPath, artifact}, "--bundle is required"},
 		{[]string{"sign-bundle", "--key", keyPath, "--bundle", out}, "exactly one FILE"},
 		{[]string{"sign-bundle", "--no-such-flag"}, "not defined"},

@@ -12,6 +12,7 @@
 package oidctoken
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -43,6 +44,8 @@ var (
 	ErrNotYetValid  = errors.New("token not yet valid")
 	ErrAudience     = errors.New("token audience")
 	ErrMissingClaim = errors.New("missing claim")
+	ErrIssuer       = errors.New("token issuer")
+	ErrNonce        = errors.New("token nonce")
 )
 
 func invalid(cause error, format string, args ...any) error {
@@ -66,11 +69,13 @@ type Claims struct {
 	Audience  []string
 	Expiry    time.Time // zero when absent
 	NotBefore time.Time // zero when absent
+	Nonce     string    // "" when absent
 }
 
 type rawClaims struct {
 	jwt.Claims
 	Email *string `json:"email"`
+	Nonce string  `json:"nonce"`
 }
 
 // Parse parses a compact-serialised JWS token and returns its claims,
@@ -103,6 +108,7 @@ func Parse(token string) (*Claims, error) {
 		Audience:  []string(rc.Audience),
 		Expiry:    rc.Expiry.Time(),
 		NotBefore: rc.NotBefore.Time(),
+		Nonce:     rc.Nonce,
 	}
 	if rc.Email != nil {
 		c.Email = *rc.Email
@@ -143,6 +149,23 @@ func (c *Claims) Check(audience string, now time.Time) error {
 		return invalid(ErrExpired, "expired at %s", c.Expiry.UTC().Format(time.RFC3339))
 	case !c.NotBefore.IsZero() && now.Add(Leeway).Before(c.NotBefore):
 		return invalid(ErrNotYetValid, "not valid before %s (is the clock right?)", c.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckIssued checks what a client that requested the token itself knows
+// about it: the issuer is exactly issuer and, if nonce is not empty, the
+// nonce claim is exactly nonce (OpenID Connect Core 3.1.3.7). Errors wrap
+// ErrInvalid and ErrIssuer or ErrNonce, and quote neither nonce.
+func (c *Claims) CheckIssued(issuer, nonce string) error {
+	if c.Issuer != issuer {
+		return invalid(ErrIssuer, "issued by %q, want %q", c.Issuer, issuer)
+	}
+	if nonce != "" && subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1 {
+		if c.Nonce == "" {
+			return invalid(ErrNonce, "no nonce claim; the provider ignored the request's nonce")
+		}
+		return invalid(ErrNonce, "the nonce claim is not the one this login sent")
 	}
 	return nil
 }

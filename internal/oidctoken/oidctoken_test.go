@@ -301,3 +301,41 @@ func TestGitHubActionsBadBody(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCheckIssued(t *testing.T) {
+	iss := goodClaims()["iss"].(string)
+	for _, tc := range []struct {
+		name          string
+		claims        map[string]any
+		issuer, nonce string
+		want          error
+	}{
+		{"issuer and nonce", with(goodClaims(), "nonce", "n-1"), iss, "n-1", nil},
+		{"no nonce asked", goodClaims(), iss, "", nil},
+		{"other issuer", goodClaims(), "https://other.example", "", ErrIssuer},
+		{"issuer with a trailing slash", goodClaims(), iss + "/", "", ErrIssuer},
+		{"nonce missing", goodClaims(), iss, "n-1", ErrNonce},
+		{"other nonce", with(goodClaims(), "nonce", "n-2"), iss, "n-1", ErrNonce},
+		{"nonce prefix", with(goodClaims(), "nonce", "n-"), iss, "n-1", ErrNonce},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(mint(t, tc.claims))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.CheckIssued(tc.issuer, tc.nonce)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want %v wrapped with ErrInvalid", err, tc.want)
+			}
+			if tc.nonce != "" && strings.Contains(err.Error(), tc.nonce) {
+				t.Errorf("error %q quotes the nonce", err)
+			}
+		})
+	}
+}

@@ -129,6 +129,20 @@ else
   end "copied"
 fi
 
+# ---- OpenID provider for interactive logins: zitadel/oidc v3 (pinned in the
+# nested module internal/testservices/oidcprovider, its go.sum checked by the
+# go command); rebuilt when that module's files or the Go version change ----
+begin "oidc-provider (github.com/zitadel/oidc/v3, internal/testservices/oidcprovider)"
+OP_DIR="$ROOT/internal/testservices/oidcprovider"
+want="$(cat "$OP_DIR/go.mod" "$OP_DIR/go.sum" "$OP_DIR"/*.go | sha256sum | cut -c1-16) $GOVERSION"
+if stamp_ok oidc-provider "$want"; then
+  end "up to date"
+else
+  (cd "$OP_DIR" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" quiet go build -o "$BIN/oidc-provider" .)
+  echo "$want" >"$BIN/.stamps/oidc-provider"
+  end "built"
+fi
+
 # ---- the repository's helpers (stdlib only; the Go build cache makes this cheap) ----
 begin "oidc-issuer mkconfig"
 (cd "$ROOT" && quiet go build -o "$BIN/oidc-issuer" ./internal/testservices/cmd/oidc-issuer &&

@@ -4,6 +4,7 @@
 #
 #   oidc-issuer (email identities)  :8088   + Rekor v2 tiles file server :3080
 #   oidc-issuer (CI identities)     :8089
+#   oidc-provider (zitadel/oidc v3) :5556   (browser and device logins)
 #   timestamp-server v1.2.9         :3004   (file signer; metrics *:2112)
 #   rekor-tiles v2.3.0 (POSIX)      :3003   (gRPC :3013, metrics :2114)
 #   mariadbd (private instance)     :3306
@@ -39,7 +40,7 @@ if [ -n "$ifaces" ] && [ "${SIGIL_SERVICES_HOST_NETWORK:-}" != 1 ]; then
 scripts/services/run-in-netns.sh: timestamp-server, rekor-server and fulcio listen on all
 interfaces. SIGIL_SERVICES_HOST_NETWORK=1 overrides."
 fi
-for b in oidc-issuer mkconfig timestamp-server rekor-tiles-posix trillian_log_server trillian_log_signer \
+for b in oidc-issuer oidc-provider mkconfig timestamp-server rekor-tiles-posix trillian_log_server trillian_log_signer \
   createtree rekor-server ct_server fulcio trillian-storage.sql; do
   [ -e "$BIN/$b" ] || die "$BIN/$b missing: run scripts/services/install.sh"
 done
@@ -171,6 +172,17 @@ start oidc "$BIN/oidc-issuer" -addr 127.0.0.1:8088 -issuer http://127.0.0.1:8088
   -files-dir rekor2 -files-addr 127.0.0.1:3080
 start oidc-ci "$BIN/oidc-issuer" -addr 127.0.0.1:8089 -issuer http://127.0.0.1:8089 -key-dir oidc/ci
 
+# ---- OpenID provider for interactive logins (zitadel/oidc v3): a person's
+# browser (authorization code + PKCE) and device (RFC 8628) logins. One user,
+# with a password made for this run; device codes live 12 s so a test can see
+# one expire (the poll interval is the provider's 5 s). ----
+OIDC_PROVIDER_URL=http://127.0.0.1:5556
+OIDC_PROVIDER_USER=alice
+OIDC_PROVIDER_EMAIL=alice@example.com
+OIDC_PROVIDER_PASSWORD=$(openssl rand -hex 12)
+start oidc-provider "$BIN/oidc-provider" -addr 127.0.0.1:5556 -issuer "$OIDC_PROVIDER_URL" \
+  -user "$OIDC_PROVIDER_USER:$OIDC_PROVIDER_PASSWORD:$OIDC_PROVIDER_EMAIL" -device-code-lifetime 12s
+
 # ---- Timestamp authority: first, it exits if *:2112 (metrics) is taken ----
 start tsa "$BIN/timestamp-server" serve --host 127.0.0.1 --port 3004 \
   --timestamp-signer file --file-signer-key-path pki/tsa-leaf.key \
@@ -242,6 +254,10 @@ oidc-issuers:
     issuer-url: http://127.0.0.1:8088
     client-id: sigstore
     type: email
+  http://127.0.0.1:5556:
+    issuer-url: http://127.0.0.1:5556
+    client-id: sigstore
+    type: email
   http://127.0.0.1:8089:
     issuer-url: http://127.0.0.1:8089
     client-id: sigstore
@@ -264,6 +280,7 @@ ci-issuer-metadata:
 EOF
 wait_http http://127.0.0.1:8088/healthz oidc
 wait_http http://127.0.0.1:8089/healthz oidc-ci
+wait_http "$OIDC_PROVIDER_URL/healthz" oidc-provider
 start fulcio "$BIN/fulcio" serve --host 127.0.0.1 --port 5555 --grpc-host 127.0.0.1 --grpc-port 5554 \
   --metrics-port 2113 --ca fileca --fileca-cert pki/fulcio-chain.pem \
   --fileca-key pki/fulcio-inter.enc.key --fileca-key-passwd "$PASS" --fileca-watch=false \
@@ -304,6 +321,10 @@ SIGIL_CT_TREE_ID=$CT_TREE
 SIGIL_TRUSTED_ROOT=$STATE/config/trusted_root.json
 SIGIL_SIGNING_CONFIG=$STATE/config/signing_config.v0.2.json
 SIGIL_TRUST_CONFIG=$STATE/config/trust_config.json
+SIGIL_OIDC_PROVIDER_URL=$OIDC_PROVIDER_URL
+SIGIL_OIDC_PROVIDER_USER=$OIDC_PROVIDER_USER
+SIGIL_OIDC_PROVIDER_PASSWORD=$OIDC_PROVIDER_PASSWORD
+SIGIL_OIDC_PROVIDER_EMAIL=$OIDC_PROVIDER_EMAIL
 SIGIL_NETNS_ID=$(readlink /proc/self/ns/net)
 EOF
 log "stack up: $STATE/stack.env"
