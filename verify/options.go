@@ -20,6 +20,8 @@ type config struct {
 	scts, tlogs, timestamps threshold
 	now                     func() time.Time
 	keys                    []trustedKey
+	crls                    []*preparedCRL
+	checker                 RevocationChecker
 }
 
 type trustedKey struct {
