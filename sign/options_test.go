@@ -64,6 +64,7 @@ func TestNewBundleBuilderOptions(t *testing.T) {
 		{"two self-checks", cred, []sign.Option{sign.WithSelfCheck(check), sign.WithSelfCheck(check)}, "WithSelfCheck given twice"},
 		{"nil rand", cred, []sign.Option{sign.WithRand(nil)}, "WithRand"},
 		{"two rands", cred, []sign.Option{sign.WithRand(rand.Reader), sign.WithRand(rand.Reader)}, "WithRand given twice"},
+		{"two full chains", chainCred, []sign.Option{sign.WithFullChain(), sign.WithFullChain()}, "WithFullChain given twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := sign.NewBundleBuilder(tc.cred, tc.opts...)
