@@ -72,9 +72,11 @@
 // issuer certificate in the validated path (which must be allowed to sign
 // CRLs) and be current at the verifier's clock (WithClock): thisUpdate ≤ now
 // ≤ nextUpdate. A CRL that fails either check is an error (ErrCRLSignature,
-// ErrStaleCRL), never skipped. A CA that signs CRLs with several keys under
-// one name (key rollover) must be given only the CRL of the key that issued
-// the path's certificate.
+// ErrStaleCRL), never skipped. These checks run at Verify, for the CRLs of
+// the issuers on the path (so a CRL goes stale at its nextUpdate while the
+// Verifier is in use); a CRL of a CA no path goes through is not consulted.
+// A CA that signs CRLs with several keys under one name (key rollover) must
+// be given only the CRL of the key that issued the path's certificate.
 //
 // A certificate revoked at or before the signing time fails with a
 // *RevokedError carrying the revocation time and reason. The signing time is
