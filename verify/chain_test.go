@@ -37,7 +37,7 @@ type testCA struct {
 
 var serial int64 = 1000
 
-func newKey(t *testing.T) crypto.Signer {
+func newKey(t testing.TB) crypto.Signer {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -46,7 +46,7 @@ func newKey(t *testing.T) crypto.Signer {
 	return k
 }
 
-func create(t *testing.T, tmpl *x509.Certificate, parent *testCA, pub crypto.PublicKey, self crypto.Signer) *x509.Certificate {
+func create(t testing.TB, tmpl *x509.Certificate, parent *testCA, pub crypto.PublicKey, self crypto.Signer) *x509.Certificate {
 	t.Helper()
 	serial++
 	tmpl.SerialNumber = big.NewInt(serial)
@@ -71,7 +71,7 @@ func create(t *testing.T, tmpl *x509.Certificate, parent *testCA, pub crypto.Pub
 
 // newTestCA makes a CA certificate issued by parent (self-signed if nil);
 // mod may change the template.
-func newTestCA(t *testing.T, cn string, parent *testCA, mod func(*x509.Certificate)) *testCA {
+func newTestCA(t testing.TB, cn string, parent *testCA, mod func(*x509.Certificate)) *testCA {
 	t.Helper()
 	key := newKey(t)
 	tmpl := &x509.Certificate{
@@ -85,7 +85,7 @@ func newTestCA(t *testing.T, cn string, parent *testCA, mod func(*x509.Certifica
 }
 
 // issueLeaf makes a code-signing leaf for a new key, issued by ca.
-func issueLeaf(t *testing.T, ca *testCA, mod func(*x509.Certificate)) (*x509.Certificate, crypto.Signer) {
+func issueLeaf(t testing.TB, ca *testCA, mod func(*x509.Certificate)) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key := newKey(t)
 	tmpl := &x509.Certificate{
@@ -103,7 +103,7 @@ var chainArtifact = []byte("an artifact signed under an enterprise CA\n")
 
 // signWithChain signs chainArtifact through sign with the BYO chain
 // credential (chain leaf first); fullChain puts the chain in the bundle.
-func signWithChain(t *testing.T, key crypto.Signer, chain []*x509.Certificate, fullChain bool) *bundle.Bundle {
+func signWithChain(t testing.TB, key crypto.Signer, chain []*x509.Certificate, fullChain bool) *bundle.Bundle {
 	t.Helper()
 	cred, err := signer.WithCertificateChain(key, chain)
 	if err != nil {
@@ -134,7 +134,7 @@ func signWithChain(t *testing.T, key crypto.Signer, chain []*x509.Certificate, f
 
 // caVerifier trusts one enterprise CA of chain (issuing certificate first,
 // anchor last).
-func caVerifier(t *testing.T, chain []*x509.Certificate, opts ...verify.Option) *verify.Verifier {
+func caVerifier(t testing.TB, chain []*x509.Certificate, opts ...verify.Option) *verify.Verifier {
 	t.Helper()
 	v, err := verify.New(caRoot(t, chain), opts...)
 	if err != nil {
@@ -143,7 +143,7 @@ func caVerifier(t *testing.T, chain []*x509.Certificate, opts ...verify.Option) 
 	return v
 }
 
-func caRoot(t *testing.T, chain []*x509.Certificate) *trustroot.TrustedRoot {
+func caRoot(t testing.TB, chain []*x509.Certificate) *trustroot.TrustedRoot {
 	t.Helper()
 	root, err := trustroot.FromPrivateDeployment(trustroot.WithCertificateAuthority(chain...))
 	if err != nil {
@@ -409,5 +409,43 @@ func TestChainBundleIntermediates(t *testing.T) {
 	t.Run("expired-bundle-intermediate", func(t *testing.T) {
 		_, err := verifyChainBundle(v, signWithChain(t, expKey, []*x509.Certificate{expLeaf, expired.cert}, true))
 		assertStep(t, err, verify.StepCertificate, "expired")
+	})
+}
+
+// BenchmarkVerifyBYOChain verifies a bundle carrying [leaf, intermediate]
+// against a root-only trusted root, without and with CRLs of both CAs,
+// beside its floor: the three signature checks the bundle needs (leaf by
+// intermediate, intermediate by root, artifact by leaf).
+func BenchmarkVerifyBYOChain(b *testing.B) {
+	t := b
+	root := newTestCA(t, "root", nil, nil)
+	inter := newTestCA(t, "intermediate", root, nil)
+	leaf, key := issueLeaf(t, inter, nil)
+	bun := signWithChain(t, key, []*x509.Certificate{leaf, inter.cert}, true)
+	now := time.Now()
+	crls := verify.WithCRLs(makeCRL(t, root, now.Add(-time.Hour), now.Add(time.Hour)), makeCRL(t, inter, now.Add(-time.Hour), now.Add(time.Hour)))
+	for _, c := range []struct {
+		name string
+		opts []verify.Option
+	}{{"no-crls", nil}, {"crls", []verify.Option{crls}}} {
+		v := caVerifier(t, []*x509.Certificate{root.cert}, c.opts...)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := verifyChainBundle(v, bun); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		ms := bun.MessageSignature()
+		for b.Loop() {
+			if leaf.CheckSignatureFrom(inter.cert) != nil || inter.cert.CheckSignatureFrom(root.cert) != nil ||
+				!ecdsa.VerifyASN1(leaf.PublicKey.(*ecdsa.PublicKey), ms.Digest, ms.Signature) {
+				b.Fatal("floor check failed")
+			}
+		}
 	})
 }

@@ -24,7 +24,7 @@ type revoked struct {
 }
 
 // makeCRL makes a DER CRL signed by ca for [thisUpdate, nextUpdate].
-func makeCRL(t *testing.T, ca *testCA, thisUpdate, nextUpdate time.Time, entries ...revoked) []byte {
+func makeCRL(t testing.TB, ca *testCA, thisUpdate, nextUpdate time.Time, entries ...revoked) []byte {
 	t.Helper()
 	tmpl := &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: thisUpdate, NextUpdate: nextUpdate}
 	for _, e := range entries {
