@@ -88,8 +88,8 @@
 // still verifies: signatures made while it was good stay good, as for code
 // signing generally. Revocation for keyCompromise, cACompromise or
 // aACompromise fails whatever the time, since the key may have been in other
-// hands before the CA learnt of it. The invalidityDate entry extension is not
-// read.
+// hands before the CA learnt of it. A CRL entry's invalidityDate (RFC 5280
+// 5.3.2), when earlier than its revocation date, is the time compared.
 //
 // A CRL must be a complete CRL of one issuer: at most limits.MaxCRLSize (16
 // MiB), with a nextUpdate, without critical extensions besides the authority

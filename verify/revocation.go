@@ -63,6 +63,8 @@ func (r RevocationReason) Compromise() bool {
 
 // Revocation is the revocation of one certificate, as a source reports it.
 type Revocation struct {
+	// Time is when the certificate stopped being good: from a CRL, the
+	// entry's revocation date, or its invalidityDate when that is earlier.
 	Time   time.Time
 	Reason RevocationReason
 }
@@ -197,7 +199,7 @@ func (c *config) addCRLs(data []byte) error {
 // preparedCRL is a CRL that passed parseCRLs, indexed by serial number.
 type preparedCRL struct {
 	crl     *x509.RevocationList
-	revoked map[string]*x509.RevocationListEntry
+	revoked map[string]Revocation
 	// signers holds the SHA-256 of issuer certificates whose key was found
 	// to sign the CRL, so that a CRL's signature is checked once per issuer.
 	// Only certificates of validated paths are checked, so it stays small.
@@ -207,6 +209,7 @@ type preparedCRL struct {
 var (
 	oidAuthorityKeyID = asn1.ObjectIdentifier{2, 5, 29, 35}
 	oidCRLNumber      = asn1.ObjectIdentifier{2, 5, 29, 20}
+	oidInvalidityDate = asn1.ObjectIdentifier{2, 5, 29, 24}
 )
 
 // parseCRLs parses one DER CRL or a PEM file of "X509 CRL" blocks and checks
@@ -262,7 +265,7 @@ func parseCRL(der []byte) (*preparedCRL, error) {
 			return nil, fmt.Errorf("CRL of %s has critical extension %s, which sigil does not process (delta, partitioned and indirect CRLs are not supported)", crl.Issuer, e.Id)
 		}
 	}
-	p := &preparedCRL{crl: crl, revoked: make(map[string]*x509.RevocationListEntry, len(crl.RevokedCertificateEntries))}
+	p := &preparedCRL{crl: crl, revoked: make(map[string]Revocation, len(crl.RevokedCertificateEntries))}
 	for i := range crl.RevokedCertificateEntries {
 		e := &crl.RevokedCertificateEntries[i]
 		for _, x := range e.Extensions {
@@ -274,7 +277,20 @@ func parseCRL(der []byte) (*preparedCRL, error) {
 		if _, ok := reasonNames[r]; !ok || r == ReasonRemoveFromCRL {
 			return nil, fmt.Errorf("CRL of %s: entry %s has reason %s, not allowed in a complete CRL", crl.Issuer, serialKey(e.SerialNumber), r)
 		}
-		p.revoked[serialKey(e.SerialNumber)] = e
+		rev := Revocation{Time: e.RevocationTime, Reason: r}
+		for _, x := range e.Extensions {
+			if !x.Id.Equal(oidInvalidityDate) {
+				continue
+			}
+			var invalid time.Time
+			if rest, err := asn1.UnmarshalWithParams(x.Value, &invalid, "generalized"); err != nil || len(rest) != 0 {
+				return nil, fmt.Errorf("CRL of %s: entry %s has a malformed invalidityDate", crl.Issuer, serialKey(e.SerialNumber))
+			}
+			if invalid.Before(rev.Time) {
+				rev.Time = invalid
+			}
+		}
+		p.revoked[serialKey(e.SerialNumber)] = rev
 	}
 	return p, nil
 }
@@ -337,8 +353,7 @@ func (v *Verifier) checkRevocation(path []*x509.Certificate, times []time.Time) 
 				return fail(StepRevocation, err)
 			}
 			covered = true
-			if e := crl.revoked[serialKey(cert.SerialNumber)]; e != nil {
-				r := Revocation{Time: e.RevocationTime, Reason: RevocationReason(e.ReasonCode)}
+			if r, ok := crl.revoked[serialKey(cert.SerialNumber)]; ok {
 				if r.invalidates(signed) {
 					return fail(StepRevocation, &RevokedError{Certificate: cert, Revocation: r, Source: "CRL of " + crl.crl.Issuer.String(), SigningTime: signed})
 				}

@@ -116,6 +116,30 @@ func TestRevocationCRLs(t *testing.T) {
 		assertRevoked(t, err, leaf, verify.ReasonKeyCompromise)
 		assertStep(t, err, verify.StepRevocation, "key compromise")
 	})
+	// An invalidityDate before the signing time counts, though the
+	// revocation date is after it.
+	t.Run("leaf-invalid-before-signing", func(t *testing.T) {
+		leaf, key := issueLeaf(t, p.inter, nil)
+		b := signWithChain(t, key, []*x509.Certificate{leaf}, false)
+		invalidity, err := asn1.MarshalWithParams(before.UTC(), "generalized")
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+			Number: big.NewInt(9), ThisUpdate: p.now.Add(-2 * time.Hour), NextUpdate: p.now.Add(24 * time.Hour),
+			RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: leaf.SerialNumber, RevocationTime: after,
+				ReasonCode: int(verify.ReasonAffiliationChanged), ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 24}, Value: invalidity}}}},
+		}, p.inter.cert, p.inter.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = verifyChainBundle(caVerifier(t, p.chain, verify.WithCRLs(rootCRL, der)), b)
+		assertRevoked(t, err, leaf, verify.ReasonAffiliationChanged)
+		var rev *verify.RevokedError
+		if errors.As(err, &rev) && !rev.Time.Equal(before.Truncate(time.Second)) {
+			t.Errorf("revocation time %v, want the invalidityDate %v", rev.Time, before)
+		}
+	})
 	t.Run("intermediate-revoked", func(t *testing.T) {
 		err := p.verify(t, verify.WithCRLs(fresh(p.root, revoked{p.inter.cert, before, verify.ReasonCACompromise}), fresh(p.inter)))
 		assertRevoked(t, err, p.inter.cert, verify.ReasonCACompromise)
