@@ -28,7 +28,7 @@ var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
 // certificate of the path must allow codeSigning, or any usage).
 func (v *Verifier) verifyCertificate(b *bundle.Bundle, s *signer, times []time.Time, res *Result) error {
 	leaf := s.cert
-	if err := checkLeaf(leaf); err != nil {
+	if err := checkLeaf(leaf, v.cfg.caSigners); err != nil {
 		return fail(StepCertificate, err)
 	}
 	pathLeaf, err := forPathValidation(leaf)
@@ -125,11 +125,12 @@ func (c *preparedCA) checkTimes(chain []*x509.Certificate, times []time.Time) er
 }
 
 // checkLeaf checks what makes a certificate fit to sign code, whoever issued
-// it: not a CA, the digitalSignature key usage if it has key usages, and the
-// codeSigning extended key usage itself (anyExtendedKeyUsage is not enough).
-func checkLeaf(c *x509.Certificate) error {
-	if c.IsCA {
-		return errors.New("signing certificate is a CA certificate")
+// it: not a CA (unless allowCA), the digitalSignature key usage if it has key
+// usages, and the codeSigning extended key usage itself (anyExtendedKeyUsage
+// is not enough).
+func checkLeaf(c *x509.Certificate, allowCA bool) error {
+	if c.IsCA && !allowCA {
+		return errors.New("signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)")
 	}
 	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return errors.New("signing certificate lacks the digitalSignature key usage")

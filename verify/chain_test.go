@@ -412,6 +412,40 @@ func TestChainBundleIntermediates(t *testing.T) {
 	})
 }
 
+// A signing certificate that is a CA certificate is refused unless the
+// caller opts in; model_signing's test PKI issues its leaf as CA:TRUE, with
+// the subject name of its issuer.
+func TestChainCASigningCertificate(t *testing.T) {
+	root := newTestCA(t, "root-ca", nil, nil)
+	inter := newTestCA(t, "intermediate-ca", root, nil)
+	leaf, key := issueLeaf(t, inter, func(c *x509.Certificate) {
+		c.Subject = pkix.Name{CommonName: "intermediate-ca"}
+		c.IsCA, c.BasicConstraintsValid = true, true
+	})
+	b := signWithChain(t, key, []*x509.Certificate{leaf, inter.cert}, true)
+	_, err := verifyChainBundle(caVerifier(t, []*x509.Certificate{root.cert}), b)
+	assertStep(t, err, verify.StepCertificate, "signing certificate is a CA certificate")
+
+	res, err := verifyChainBundle(caVerifier(t, []*x509.Certificate{root.cert}, verify.UnsafeAllowCASigningCertificates()), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := subjects(res.Signer.Chain); !slices.Equal(got, []string{"intermediate-ca", "root-ca"}) {
+		t.Errorf("Result.Signer.Chain = %v", got)
+	}
+	// The other leaf checks still apply.
+	noEKU, key2 := issueLeaf(t, inter, func(c *x509.Certificate) {
+		c.IsCA, c.BasicConstraintsValid = true, true
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	})
+	_, err = verifyChainBundle(caVerifier(t, []*x509.Certificate{root.cert}, verify.UnsafeAllowCASigningCertificates()),
+		signWithChain(t, key2, []*x509.Certificate{noEKU, inter.cert}, true))
+	assertStep(t, err, verify.StepCertificate, "lacks the codeSigning extended key usage")
+	if _, err := verify.New(caRoot(t, []*x509.Certificate{root.cert}), verify.UnsafeAllowCASigningCertificates(), verify.UnsafeAllowCASigningCertificates()); err == nil {
+		t.Error("UnsafeAllowCASigningCertificates given twice accepted")
+	}
+}
+
 // BenchmarkVerifyBYOChain verifies a bundle carrying [leaf, intermediate]
 // against a root-only trusted root, without and with CRLs of both CAs,
 // beside its floor: the three signature checks the bundle needs (leaf by

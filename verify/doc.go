@@ -33,8 +33,10 @@
 // as far as a path through it validates. Path validation checks every
 // signature, validity period, basic constraint and name constraint, and nests
 // extended key usages: every certificate of the path must allow codeSigning
-// (or any usage), and the leaf must name codeSigning itself. The validated
-// path above the leaf is Result.Signer.Chain.
+// (or any usage), and the leaf must name codeSigning itself and not be a CA
+// certificate (UnsafeAllowCASigningCertificates lifts the last rule, for
+// hierarchies such as model_signing's test PKI that issue CA:TRUE leaves).
+// The validated path above the leaf is Result.Signer.Chain.
 //
 // A critical subject alternative name extension holding only Fulcio
 // username otherNames, which crypto/x509 does not parse, is handled by sigil

@@ -22,6 +22,7 @@ type config struct {
 	keys                    []trustedKey
 	crls                    []*preparedCRL
 	checker                 RevocationChecker
+	caSigners               bool
 }
 
 type trustedKey struct {
@@ -122,6 +123,24 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("verify: WithClock: nil clock")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// UnsafeAllowCASigningCertificates accepts signing certificates that are CA
+// certificates (basicConstraints CA:TRUE), which sigil otherwise rejects at
+// StepCertificate: a CA's key should issue certificates, not sign
+// artifacts. Every other check still applies: the leaf must carry the
+// digitalSignature key usage (if it has key usages) and the codeSigning
+// extended key usage, and its path must validate. For hierarchies that
+// misissue signing certificates as CAs, such as the test PKI of
+// model_signing's certificate method (its leaf is CA:TRUE).
+func UnsafeAllowCASigningCertificates() Option {
+	return func(c *config) error {
+		if c.caSigners {
+			return errors.New("verify: UnsafeAllowCASigningCertificates given twice")
+		}
+		c.caSigners = true
 		return nil
 	}
 }

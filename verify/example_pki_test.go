@@ -27,6 +27,11 @@ import (
 // examplePKI makes an enterprise hierarchy (root → intermediate → leaf)
 // for the examples; a real deployment loads its CA's certificates.
 func examplePKI() (root, inter, leaf *x509.Certificate, rootKey, interKey, leafKey crypto.Signer) {
+	return examplePKIWith(false)
+}
+
+// examplePKIWith makes the hierarchy, its leaf a CA certificate if leafIsCA.
+func examplePKIWith(leafIsCA bool) (root, inter, leaf *x509.Certificate, rootKey, interKey, leafKey crypto.Signer) {
 	serial := int64(0)
 	issue := func(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, crypto.Signer) {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -57,7 +62,7 @@ func examplePKI() (root, inter, leaf *x509.Certificate, rootKey, interKey, leafK
 	inter, interKey = issue(ca("Example Code Signing CA"), root, rootKey)
 	leaf, leafKey = issue(&x509.Certificate{Subject: pkix.Name{CommonName: "release signer"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-		EmailAddresses: []string{"release@example.com"}}, inter, interKey)
+		EmailAddresses: []string{"release@example.com"}, IsCA: leafIsCA, BasicConstraintsValid: leafIsCA}, inter, interKey)
 	return root, inter, leaf, rootKey, interKey, leafKey
 }
 
@@ -196,4 +201,24 @@ func ExampleWithRevocationChecker() {
 	// Output:
 	// superseded later: <nil>
 	// key compromise later: true keyCompromise
+}
+
+// Verify signatures of a hierarchy that issues its signing certificates as
+// CA certificates (model_signing's test PKI does).
+func ExampleUnsafeAllowCASigningCertificates() {
+	root, inter, leaf, _, _, leafKey := examplePKIWith(true)
+	artifact := []byte("model weights")
+	bun := exampleBundle(leaf, inter, leafKey, artifact)
+	tr, _ := trustroot.FromPrivateDeployment(trustroot.WithCertificateAuthority(root))
+
+	v, _ := verify.New(tr)
+	_, err := v.Verify(bun, verify.ArtifactReader(bytes.NewReader(artifact)), policy.UnsafeAnySigner())
+	fmt.Println(err)
+
+	v, _ = verify.New(tr, verify.UnsafeAllowCASigningCertificates())
+	_, err = v.Verify(bun, verify.ArtifactReader(bytes.NewReader(artifact)), policy.UnsafeAnySigner())
+	fmt.Println("with the option:", err)
+	// Output:
+	// verify: certificate: signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)
+	// with the option: <nil>
 }
