@@ -5,6 +5,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
@@ -82,11 +83,14 @@ var codeSigning = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
 // besides c's own. It fails if the leaf does not chain to c.
 func (c *preparedCA) path(leaf *x509.Certificate, untrusted []*x509.Certificate, times []time.Time) ([]*x509.Certificate, error) {
 	inters := c.inters
-	if len(untrusted) > 0 {
-		inters = c.inters.Clone()
-		for _, u := range untrusted {
-			inters.AddCert(u)
+	for _, u := range untrusted {
+		if slices.ContainsFunc(c.ca.Certificates, u.Equal) {
+			continue // a copy of a trusted certificate adds no path, only signature checks
 		}
+		if inters == c.inters {
+			inters = c.inters.Clone()
+		}
+		inters.AddCert(u)
 	}
 	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots: c.roots, Intermediates: inters, CurrentTime: times[0], KeyUsages: codeSigning,
