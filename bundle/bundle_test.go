@@ -194,10 +194,14 @@ func roundTrip(b *bundle.Bundle) error {
 		return fmt.Errorf("MarshalJSON is not stable:\n%s\n%s", m1, m2)
 	}
 
-	upgraded := true
+	// MarshalJSON's rules: version 0.3 stays 0.3; an older bundle is
+	// upgraded unless an entry lacks an inclusion proof or its chain holds
+	// more than the leaf. No certificate is ever dropped.
+	upgraded := len(b.Certificates()) <= 1
 	for _, e := range b.TlogEntries() {
 		upgraded = upgraded && e.Proof != nil
 	}
+	upgraded = upgraded || b.Version() == bundle.V03
 	wantVersion, wantMediaType := bundle.V03, bundle.MediaTypeV03
 	if !upgraded {
 		wantVersion, wantMediaType = b.Version(), b.MediaType()
@@ -229,12 +233,8 @@ func roundTrip(b *bundle.Bundle) error {
 		if !bytes.Equal(c1[0].Raw, c2[0].Raw) {
 			return errors.New("leaf certificate changed")
 		}
-		wantCerts := len(c1)
-		if upgraded {
-			wantCerts = 1 // version 0.3 carries only the leaf
-		}
-		if len(c2) != wantCerts {
-			return fmt.Errorf("%d certificates became %d, want %d", len(c1), len(c2), wantCerts)
+		if len(c2) != len(c1) {
+			return fmt.Errorf("%d certificates became %d", len(c1), len(c2))
 		}
 		for i := range c2 {
 			if !bytes.Equal(c1[i].Raw, c2[i].Raw) {
@@ -865,6 +865,40 @@ func TestMarshalJSONUpgradesChain(t *testing.T) {
 	}
 	if _, ok := v.VerificationMaterial["certificate"]; !ok {
 		t.Error("version 0.3 output lacks certificate")
+	}
+	if err := roundTrip(b); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestMarshalJSONKeepsIntermediates: a chain of more than the leaf is never
+// reduced; an older bundle carrying one keeps its version (issue 14).
+func TestMarshalJSONKeepsIntermediates(t *testing.T) {
+	for _, name := range []string{
+		"real-bundles/sigstore-js/bundleV01-full-cert-chain.sigstore",
+		"real-bundles/sigstore-go/dsse.sigstore.json",
+	} {
+		b := parseCorpus(t, name)
+		if len(b.Certificates()) < 2 {
+			t.Fatalf("%s: %d certificates, want a chain", name, len(b.Certificates()))
+		}
+		if got := marshaledMediaType(t, b); got != b.MediaType() {
+			t.Errorf("%s: MarshalJSON wrote media type %q, want the original %q", name, got, b.MediaType())
+		}
+		if err := roundTrip(b); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The same chain in a version 0.2 bundle with inclusion proofs.
+	m := decode(t, baseV02)
+	vm := at(t, m, "verificationMaterial", "x509CertificateChain")
+	vm["certificates"] = append(vm["certificates"].([]any), vm["certificates"].([]any)[0])
+	b, err := bundle.Parse(encode(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := marshaledMediaType(t, b); got != bundle.MediaTypeV02 {
+		t.Errorf("MarshalJSON wrote media type %q, want %q", got, bundle.MediaTypeV02)
 	}
 	if err := roundTrip(b); err != nil {
 		t.Error(err)

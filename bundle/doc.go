@@ -24,9 +24,10 @@
 // version an inclusion proof must carry its checkpoint. Version 0.3 usually
 // carries a single certificate; it may carry a chain (BYO-PKI signers write
 // one), whose certificates after the leaf are untrusted intermediates.
-// MarshalJSON emits version 0.3 with the MediaTypeV03 spelling, with one
-// exception: a version 0.1 bundle with an entry that lacks an inclusion
-// proof cannot be expressed in version 0.3 and keeps its version.
+// MarshalJSON emits version 0.3 with the MediaTypeV03 spelling whenever that
+// loses nothing, and never drops a certificate: a version 0.1 bundle with an
+// entry that lacks an inclusion proof, and a version 0.1 or 0.2 bundle whose
+// chain holds more than the leaf, keep their version (see MarshalJSON).
 //
 // # Errors
 //

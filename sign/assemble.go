@@ -22,6 +22,9 @@ type Material struct {
 	pub  crypto.PublicKey
 	hint string
 	leaf *x509.Certificate
+	// chain is the leaf's chain, leaf first, as the credential or the
+	// certificate provider gave it; bundles carry it with WithFullChain.
+	chain []*x509.Certificate
 }
 
 // ErrInvalidSignature is wrapped by the error AssembleMessage and

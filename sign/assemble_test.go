@@ -157,6 +157,10 @@ func TestAssembleErrors(t *testing.T) {
 			_, err := sign.AssembleMessage(ctx, m, cryptoSHA256, d, []byte{1}, sign.WithRand(rand.Reader))
 			return err
 		}, "WithRand applies to NewBundleBuilder"},
+		{"full chain", func() error {
+			_, err := sign.AssembleMessage(ctx, m, cryptoSHA256, d, []byte{1}, sign.WithFullChain())
+			return err
+		}, "WithFullChain applies to NewBundleBuilder"},
 		{"nil option", func() error { _, err := sign.AssembleDSSE(ctx, m, "t", nil, []byte{1}, nil); return err }, "option 0 is nil"},
 		{"nil key", func() error { _, err := sign.KeyMaterial(nil, ""); return err }, "KeyMaterial"},
 		{"nil certificate", func() error { _, err := sign.CertificateMaterial(nil); return err }, "CertificateMaterial"},

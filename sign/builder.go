@@ -38,8 +38,8 @@ var ErrSelfCheck = errors.New("sign: self-check failed")
 // credential's key must be one of sigil's allowed algorithms.
 //
 // Defaults: bundles name the signer by the credential's certificate (the
-// leaf; verifiers take intermediates and roots from their trusted root) or
-// its public-key hint; no timestamp, no transparency-log entry, no
+// leaf alone; verifiers take intermediates and roots from their trusted
+// root; WithFullChain puts the whole chain in) or its public-key hint; no timestamp, no transparency-log entry, no
 // self-check; crypto/rand.Reader.
 func NewBundleBuilder(c *signer.Credential, opts ...Option) (*BundleBuilder, error) {
 	if c == nil {
@@ -159,7 +159,7 @@ func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bund
 func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	pub := b.cred.PublicKey()
 	if certs := b.cred.Certificates(); len(certs) > 0 {
-		return &Material{pub: pub, leaf: certs[0]}, nil
+		return &Material{pub: pub, leaf: certs[0], chain: certs}, nil
 	}
 	if b.cfg.certs == nil {
 		return &Material{pub: pub, hint: b.cred.Hint()}, nil
@@ -174,7 +174,7 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	if !sigalg.EqualKeys(pub, chain[0].PublicKey) {
 		return nil, errors.New("sign: certificate provider returned a certificate for another key")
 	}
-	return &Material{pub: pub, leaf: chain[0]}, nil
+	return &Material{pub: pub, leaf: chain[0], chain: chain}, nil
 }
 
 // credentialSigner lends a Credential's key to a CertificateProvider for a

@@ -22,11 +22,18 @@ import (
 func finish(ctx context.Context, cfg *config, m *Material, msg *bundle.MessageSignature, env *bundle.Envelope) (*bundle.Bundle, error) {
 	sig := signatureOf(msg, env)
 	vm := &protobundle.VerificationMaterial{}
-	if m.leaf != nil {
+	switch {
+	case m.leaf != nil && cfg.fullChain && len(m.chain) > 1:
+		chain := &protocommon.X509CertificateChain{}
+		for _, c := range m.chain {
+			chain.Certificates = append(chain.Certificates, &protocommon.X509Certificate{RawBytes: c.Raw})
+		}
+		vm.Content = &protobundle.VerificationMaterial_X509CertificateChain{X509CertificateChain: chain}
+	case m.leaf != nil:
 		vm.Content = &protobundle.VerificationMaterial_Certificate{
 			Certificate: &protocommon.X509Certificate{RawBytes: m.leaf.Raw},
 		}
-	} else {
+	default:
 		vm.Content = &protobundle.VerificationMaterial_PublicKey{
 			PublicKey: &protocommon.PublicKeyIdentifier{Hint: m.hint},
 		}

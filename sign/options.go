@@ -22,6 +22,7 @@ type config struct {
 	certs     CertificateProvider
 	selfCheck func(b *bundle.Bundle, alg crypto.Hash, digest []byte) error
 	rand      io.Reader
+	fullChain bool
 	// names of the options given that only a BundleBuilder uses, so that
 	// Assemble can reject them by name.
 	builderOnly []string
@@ -121,6 +122,27 @@ func WithRand(r io.Reader) Option {
 		}
 		c.rand = r
 		c.builderOnly = append(c.builderOnly, "WithRand")
+		return nil
+	}
+}
+
+// WithFullChain makes bundles carry the signing certificate's whole chain,
+// leaf first, as the credential (signer.WithCertificateChain) or the
+// certificate provider gave it, in a version 0.3 x509CertificateChain, as
+// model_signing's certificate method and other BYO-PKI signers write it.
+// Verifiers use the certificates after the leaf as untrusted intermediates
+// (a verifier whose trusted root holds only the enterprise root needs them);
+// they never trust a certificate for being in the bundle. Some verifiers
+// (sigstore-go by default) accept only a single certificate in version 0.3.
+// It applies to NewBundleBuilder only, and changes nothing for a chain of
+// the leaf alone or a public-key credential. Default: the leaf alone.
+func WithFullChain() Option {
+	return func(c *config) error {
+		if c.fullChain {
+			return errors.New("sign: WithFullChain given twice")
+		}
+		c.fullChain = true
+		c.builderOnly = append(c.builderOnly, "WithFullChain")
 		return nil
 	}
 }

@@ -64,6 +64,7 @@ func TestNewBundleBuilderOptions(t *testing.T) {
 		{"two self-checks", cred, []sign.Option{sign.WithSelfCheck(check), sign.WithSelfCheck(check)}, "WithSelfCheck given twice"},
 		{"nil rand", cred, []sign.Option{sign.WithRand(nil)}, "WithRand"},
 		{"two rands", cred, []sign.Option{sign.WithRand(rand.Reader), sign.WithRand(rand.Reader)}, "WithRand given twice"},
+		{"two full chains", chainCred, []sign.Option{sign.WithFullChain(), sign.WithFullChain()}, "WithFullChain given twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := sign.NewBundleBuilder(tc.cred, tc.opts...)
@@ -463,5 +464,57 @@ func TestConcurrentSigning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestWithFullChain: bundles carry the credential's or the provider's whole
+// chain only with WithFullChain, and verify against a root that trusts only
+// the CA's root.
+func TestWithFullChain(t *testing.T) {
+	p := chainCA(t)
+	leaf := p.issue(t, key("p256").Public())
+	full := append([]*x509.Certificate{leaf}, p.chain()...)
+	cred, err := signer.WithCertificateChain(key("p256"), full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootOnly := &pki{name: p.name, root: p.root, rootKey: p.rootKey, issuer: p.root, issuerKey: p.rootKey}
+	v, err := verify.New(trustedRoot(t, rootSpec{cas: []*pki{rootOnly}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := providerFunc(func(_ context.Context, k crypto.Signer) ([]*x509.Certificate, error) {
+		return append([]*x509.Certificate{p.issue(t, k.Public())}, p.chain()...), nil
+	})
+	for _, tt := range []struct {
+		name  string
+		cred  *signer.Credential
+		opts  []sign.Option
+		certs int
+	}{
+		{"credential-default", cred, nil, 1},
+		{"credential-full", cred, []sign.Option{sign.WithFullChain(), sign.WithSelfCheck(v.SelfCheck())}, 3},
+		{"provider-full", keyCred(t, "p256"), []sign.Option{sign.WithCertificateProvider(prov), sign.WithFullChain(), sign.WithSelfCheck(v.SelfCheck())}, 3},
+		{"public-key", keyCred(t, "p256"), []sign.Option{sign.WithFullChain()}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := sign.NewBundleBuilder(tt.cred, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, content := range []string{"message", "dsse"} {
+				bun := signContent(t, b, content)
+				if bun.Version() != bundle.V03 || len(bun.Certificates()) != tt.certs {
+					t.Errorf("%s: version %v with %d certificates, want 0.3 with %d", content, bun.Version(), len(bun.Certificates()), tt.certs)
+				}
+			}
+		})
+	}
+	// Without the chain, the root-only verifier cannot reach the root.
+	b, _ := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
+	_, err = b.SignArtifact(context.Background(), bytes.NewReader(artifact))
+	var verr *verify.Error
+	if !errors.As(err, &verr) || verr.Step != verify.StepCertificate {
+		t.Errorf("leaf-only bundle against a root-only verifier: %v, want a self-check failure at the certificate step", err)
 	}
 }

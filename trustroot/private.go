@@ -37,6 +37,9 @@ type authoritySpec struct {
 	opt   string // the option, for errors
 	url   string
 	chain []*x509.Certificate
+	// noService marks a CA of WithCertificateAuthority: no URL, not in
+	// the signing configuration.
+	noService bool
 }
 
 type logSpec struct {
@@ -55,7 +58,24 @@ type logSpec struct {
 // configuration with major API version 1.
 func WithFulcio(url string, chain ...*x509.Certificate) DeploymentOption {
 	return func(d *deployment) error {
-		d.cas = append(d.cas, authoritySpec{fmt.Sprintf("WithFulcio(%q)", url), url, chain})
+		d.cas = append(d.cas, authoritySpec{opt: fmt.Sprintf("WithFulcio(%q)", url), url: url, chain: chain})
+		return nil
+	}
+}
+
+// WithCertificateAuthority adds a certificate authority that is not a
+// Sigstore service: an enterprise CA whose certificates sign artifacts
+// (model_signing's certificate method, cosign with an enterprise chain).
+// chain is the part of its hierarchy to trust, the issuing certificate
+// first and the anchor last: usually [intermediate, root], or just [root].
+// The last certificate is the trust anchor; a leaf may be issued by any
+// certificate of the chain, or by intermediates that bundles carry, as long
+// as its path reaches the anchor (see package verify). Every certificate
+// must be a CA certificate signed by the next, with keys sigil allows. The
+// CA has no URL and is not listed in the signing configuration.
+func WithCertificateAuthority(chain ...*x509.Certificate) DeploymentOption {
+	return func(d *deployment) error {
+		d.cas = append(d.cas, authoritySpec{opt: "WithCertificateAuthority", chain: chain, noService: true})
 		return nil
 	}
 }
@@ -68,7 +88,7 @@ func WithFulcio(url string, chain ...*x509.Certificate) DeploymentOption {
 // with major API version 1.
 func WithTimestampAuthority(url string, chain ...*x509.Certificate) DeploymentOption {
 	return func(d *deployment) error {
-		d.tsas = append(d.tsas, authoritySpec{fmt.Sprintf("WithTimestampAuthority(%q)", url), url, chain})
+		d.tsas = append(d.tsas, authoritySpec{opt: fmt.Sprintf("WithTimestampAuthority(%q)", url), url: url, chain: chain})
 		return nil
 	}
 }
@@ -180,8 +200,14 @@ func WithOperator(name string) DeploymentOption {
 // authority's Subject is its first certificate's organization and common
 // name, and windows are as WithValidity describes.
 //
+// For an enterprise CA that is not a Sigstore service, the root is just its
+// chain (nothing else is required; verify.New then requires no log, SCT or
+// timestamp, and checks certificates at its clock's time):
+//
+//	root, err := trustroot.FromPrivateDeployment(trustroot.WithCertificateAuthority(intermediate, root))
+//
 // The root also carries a signing configuration (Services, SigningConfig)
-// listing, in option order, the CAs, OIDC providers, Rekor logs (v1 with
+// listing, in option order, the CAs of WithFulcio, OIDC providers, Rekor logs (v1 with
 // major API version 1, v2 with 2) and TSAs, each with the validity window
 // and operator (see WithOperator), and selector ANY for logs and TSAs.
 //
@@ -259,8 +285,10 @@ func FromPrivateDeployment(opts ...DeploymentOption) (*TrustedRoot, error) {
 }
 
 func (a authoritySpec) check() error {
-	if err := checkServiceURL(a.url); err != nil {
-		return err
+	if !a.noService {
+		if err := checkServiceURL(a.url); err != nil {
+			return err
+		}
 	}
 	if len(a.chain) == 0 {
 		return errors.New("no certificates")
@@ -413,6 +441,9 @@ func (d *deployment) signingConfig(vf *protocommon.TimeRange) (*prototrust.Signi
 		return &prototrust.Service{Url: u, MajorApiVersion: version, ValidFor: vf, Operator: op}, nil
 	}
 	for _, a := range d.cas {
+		if a.noService {
+			continue
+		}
 		s, err := svc(a.opt, a.url, 1)
 		if err != nil {
 			return nil, err

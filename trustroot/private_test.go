@@ -362,6 +362,9 @@ func TestFromPrivateDeploymentRejects(t *testing.T) {
 		{"validity without start", []trustroot.DeploymentOption{trustroot.WithRekor(rekor1URL, s.rekor1), trustroot.WithValidity(trustroot.TimeRange{End: s.validity.Start})}, "WithValidity: window without start"},
 		{"validity backwards", []trustroot.DeploymentOption{trustroot.WithRekor(rekor1URL, s.rekor1),
 			trustroot.WithValidity(trustroot.TimeRange{Start: s.validity.Start, End: s.validity.Start.Add(-time.Second)})}, "WithValidity: window ends before it starts"},
+		{"CA without certificates", []trustroot.DeploymentOption{trustroot.WithCertificateAuthority()}, "WithCertificateAuthority: no certificates"},
+		{"CA chain unchained", []trustroot.DeploymentOption{trustroot.WithCertificateAuthority(s.fulcio[0], s.tsa[2])}, "is not signed by certificate 1"},
+		{"CA chain with a leaf (enterprise)", []trustroot.DeploymentOption{trustroot.WithCertificateAuthority(s.tsa...)}, "is not a CA"},
 		{"operator twice", []trustroot.DeploymentOption{trustroot.WithRekor(rekor1URL, s.rekor1), validity, trustroot.WithOperator("a"), trustroot.WithOperator("b")}, "WithOperator given more than once"},
 		{"empty operator", []trustroot.DeploymentOption{trustroot.WithRekor(rekor1URL, s.rekor1), validity, trustroot.WithOperator("")}, "WithOperator: empty name"},
 	} {
@@ -377,6 +380,38 @@ func TestFromPrivateDeploymentRejects(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// An enterprise CA is trusted material only: no URL, no service in the
+// signing configuration, and it survives MarshalJSON → ParseJSON.
+func TestWithCertificateAuthority(t *testing.T) {
+	s := loadStack(t)
+	r, err := trustroot.FromPrivateDeployment(trustroot.WithCertificateAuthority(s.fulcio...), trustroot.WithFulcio(fulcioURL, s.fulcio...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cas := r.CertificateAuthorities()
+	if len(cas) != 2 || cas[0].URI != "" || cas[1].URI != fulcioURL || len(cas[0].Certificates) != len(s.fulcio) {
+		t.Fatalf("CAs %+v", cas)
+	}
+	cfg, err := r.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca, err := cfg.Fulcio(time.Now()); err != nil || ca.URL != fulcioURL {
+		t.Errorf("signing config's CA: %+v, %v; want only %s", ca, err, fulcioURL)
+	}
+	data, err := r.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := trustroot.ParseJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.CertificateAuthorities(); len(got) != 2 || got[0].URI != "" || !got[0].Certificates[0].Equal(s.fulcio[0]) {
+		t.Errorf("after MarshalJSON → ParseJSON: %+v", got)
 	}
 }
 

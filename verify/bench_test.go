@@ -108,8 +108,10 @@ func lowerBound(tb testing.TB, c *benchCase) []signatureCheck {
 	}
 	var issuer *x509.Certificate
 	for _, ca := range c.v.cas {
-		if bytes.Equal(ca.issuer.RawSubject, s.cert.RawIssuer) && s.cert.CheckSignatureFrom(ca.issuer) == nil {
-			issuer = ca.issuer
+		for _, cert := range ca.ca.Certificates {
+			if bytes.Equal(cert.RawSubject, s.cert.RawIssuer) && s.cert.CheckSignatureFrom(cert) == nil {
+				issuer = cert
+			}
 		}
 	}
 	if issuer == nil {

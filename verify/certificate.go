@@ -1,11 +1,11 @@
 package verify
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
@@ -15,89 +15,126 @@ import (
 
 var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
 
-// verifyCertificate checks the signing certificate against the trusted CAs
-// at every verified time, then its SCTs.
+// verifyCertificate checks the signing certificate by RFC 5280 path
+// validation (crypto/x509) from the leaf to the anchor of a trusted CA, at
+// every verified time, then the revocation status of the path and the
+// leaf's SCTs.
+//
+// The anchor is the last certificate of the CA's chain in the trusted root;
+// the CA's other certificates and the certificates the bundle carries after
+// the leaf are intermediates the path may use. A bundle certificate is
+// never an anchor, and is trusted only as far as a path through it
+// validates: signatures, validity at every verified time, basic and name
+// constraints, and extended key usages nested as crypto/x509 nests them (every
+// certificate of the path must allow codeSigning, or any usage).
 func (v *Verifier) verifyCertificate(b *bundle.Bundle, s *signer, times []time.Time, res *Result) error {
 	leaf := s.cert
-	if err := checkLeaf(leaf); err != nil {
+	if err := checkLeaf(leaf, v.cfg.caSigners); err != nil {
 		return fail(StepCertificate, err)
 	}
+	pathLeaf, err := forPathValidation(leaf)
+	if err != nil {
+		return fail(StepCertificate, err)
+	}
+	untrusted := b.Certificates()[1:]
+	var path []*x509.Certificate
 	var ca *preparedCA
-	var lastErr error = errors.New("not issued by any trusted certificate authority")
+	var lastErr error
 	for _, c := range v.cas {
-		if !bytes.Equal(leaf.RawIssuer, c.issuer.RawSubject) {
+		p, err := c.path(pathLeaf, untrusted, times)
+		if err != nil {
+			// An error from a CA the leaf chains to says more than "unknown
+			// authority" from the others.
+			var unknown x509.UnknownAuthorityError
+			if lastErr == nil || !errors.As(err, &unknown) {
+				lastErr = err
+			}
 			continue
 		}
-		if len(leaf.AuthorityKeyId) > 0 && len(c.issuer.SubjectKeyId) > 0 && !bytes.Equal(leaf.AuthorityKeyId, c.issuer.SubjectKeyId) {
-			continue
-		}
-		if err := leaf.CheckSignatureFrom(c.issuer); err != nil {
-			lastErr = fmt.Errorf("signature by %s: %w", c.issuer.Subject, err)
-			continue
-		}
-		if err := c.checkTimes(leaf, times); err != nil {
-			lastErr = err
-			continue
-		}
-		ca = c
+		path, ca = p, c
 		break
 	}
 	if ca == nil {
-		return fail(StepCertificate, lastErr)
-	}
-	if ca.constrained {
-		// Name or policy constraints: let crypto/x509 walk the whole path.
-		_, err := leaf.Verify(x509.VerifyOptions{
-			Roots: ca.roots, Intermediates: ca.inters, CurrentTime: times[0],
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-		})
-		if err != nil {
-			return fail(StepCertificate, err)
+		if lastErr == nil {
+			lastErr = errors.New("the trusted root lists no certificate authority")
 		}
+		return fail(StepCertificate, fmt.Errorf("not issued by any trusted certificate authority: %w", lastErr))
 	}
-	// Certificates beyond the leaf in a v0.1/v0.2 chain add nothing to trust;
-	// they must be certificates of the CA chain the leaf verified against.
-	for i, c := range b.Certificates()[1:] {
-		found := false
-		for _, t := range ca.ca.Certificates {
-			found = found || bytes.Equal(c.Raw, t.Raw)
-		}
-		if !found {
-			return fail(StepCertificate, fmt.Errorf("bundle chain certificate %d (%s) is not part of the trusted chain", i+1, c.Subject))
-		}
+	if err := v.checkRevocation(path, times); err != nil {
+		return err
 	}
-	n, err := v.verifySCTs(leaf, ca.issuer)
+	n, err := v.verifySCTs(leaf, path[1])
 	if err != nil {
 		return err
 	}
 	res.SCTs = n
 	iss, _ := policy.OIDCIssuer(leaf)
 	res.Signer = Signer{
-		Certificate: leaf, Chain: ca.ca.Certificates, PublicKey: leaf.PublicKey,
+		Certificate: leaf, Chain: path[1:], PublicKey: leaf.PublicKey,
 		Issuer: iss, SubjectAlternativeNames: policy.SubjectAlternativeNames(leaf),
 	}
 	return nil
 }
 
-func (c *preparedCA) checkTimes(leaf *x509.Certificate, times []time.Time) error {
+var codeSigning = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
+
+// path returns a validated path from leaf to c's anchor, leaf first (the
+// leaf as given), valid at every time, with untrusted as intermediates
+// besides c's own. It fails if the leaf does not chain to c.
+func (c *preparedCA) path(leaf *x509.Certificate, untrusted []*x509.Certificate, times []time.Time) ([]*x509.Certificate, error) {
+	inters := c.inters
+	for _, u := range untrusted {
+		if slices.ContainsFunc(c.ca.Certificates, u.Equal) {
+			continue // a copy of a trusted certificate adds no path, only signature checks
+		}
+		if inters == c.inters {
+			inters = c.inters.Clone()
+		}
+		inters.AddCert(u)
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{
+		Roots: c.roots, Intermediates: inters, CurrentTime: times[0], KeyUsages: codeSigning,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, chain := range chains {
+		if err = c.checkTimes(chain, times); err == nil {
+			return chain, nil
+		}
+	}
+	return nil, err
+}
+
+// checkTimes checks that every certificate of chain is valid at every
+// verified time (crypto/x509 checked only the first) and that the trusted
+// root vouches for the CA at every time.
+func (c *preparedCA) checkTimes(chain []*x509.Certificate, times []time.Time) error {
 	for _, t := range times {
-		switch {
-		case t.Before(leaf.NotBefore) || t.After(leaf.NotAfter):
-			return fmt.Errorf("signing time %s is outside the certificate's validity (%s to %s)",
-				t.Format(time.RFC3339), leaf.NotBefore.Format(time.RFC3339), leaf.NotAfter.Format(time.RFC3339))
-		case !c.window.Contains(t):
-			return fmt.Errorf("signing time %s is outside the validity of the CA chain of %s", t.Format(time.RFC3339), c.ca.URI)
-		case !c.ca.ValidFor.Contains(t):
+		for i, cert := range chain {
+			if t.Before(cert.NotBefore) || t.After(cert.NotAfter) {
+				what := "the signing certificate"
+				if i > 0 {
+					what = "CA certificate " + cert.Subject.String()
+				}
+				return fmt.Errorf("signing time %s is outside the validity of %s (%s to %s)", t.Format(time.RFC3339),
+					what, cert.NotBefore.Format(time.RFC3339), cert.NotAfter.Format(time.RFC3339))
+			}
+		}
+		if !c.ca.ValidFor.Contains(t) {
 			return fmt.Errorf("signing time %s is outside the trusted root's validity window for %s", t.Format(time.RFC3339), c.ca.URI)
 		}
 	}
 	return nil
 }
 
-// checkLeaf checks what makes a certificate fit to sign code, whoever issued it.
-func checkLeaf(c *x509.Certificate) error {
-	if c.IsCA {
-		return errors.New("signing certificate is a CA certificate")
+// checkLeaf checks what makes a certificate fit to sign code, whoever issued
+// it: not a CA (unless allowCA), the digitalSignature key usage if it has key
+// usages, and the codeSigning extended key usage itself (anyExtendedKeyUsage
+// is not enough).
+func checkLeaf(c *x509.Certificate, allowCA bool) error {
+	if c.IsCA && !allowCA {
+		return errors.New("signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)")
 	}
 	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return errors.New("signing certificate lacks the digitalSignature key usage")
@@ -109,15 +146,75 @@ func checkLeaf(c *x509.Certificate) error {
 	if !codeSigning {
 		return errors.New("signing certificate lacks the codeSigning extended key usage")
 	}
+	return nil
+}
+
+// forPathValidation returns the leaf to give crypto/x509's path validation.
+//
+// crypto/x509 parses DNS, email, URI and IP subject alternative names; a SAN
+// extension holding none of these (Fulcio's username identities are a
+// single otherName, 1.3.6.1.4.1.57264.1.7) stays in the certificate's
+// UnhandledCriticalExtensions when critical, and crypto/x509 then rejects
+// the certificate. sigil reads that otherName itself (policy.
+// SubjectAlternativeNames), so when every name of the extension is a
+// well-formed Fulcio username otherName, the extension is handled: the leaf
+// given to crypto/x509 is a copy without it in UnhandledCriticalExtensions.
+// Any other unhandled critical extension, or a critical SAN with any other
+// kind of name beside those otherNames, fails.
+//
+// Name constraints still apply: crypto/x509 checks the DNS, email, URI and IP
+// constraints of every CA of the path against the leaf's names of those
+// forms. An otherName is of none of those forms, and RFC 5280 (4.2.1.10)
+// applies a constraint only to names of its own form, so DNS, email, URI and
+// IP constraints do not restrict it. A CA that constrains a form crypto/x509
+// does not process (otherName, directoryName, ...) in a critical extension
+// carries an unhandled critical extension itself, and crypto/x509 rejects
+// every path through it.
+func forPathValidation(c *x509.Certificate) (*x509.Certificate, error) {
+	if len(c.UnhandledCriticalExtensions) == 0 {
+		return c, nil
+	}
 	for _, ext := range c.UnhandledCriticalExtensions {
-		// crypto/x509 leaves a SAN extension holding only otherNames
-		// unhandled; sigil reads Fulcio's otherName itself.
-		if ext.Equal(oidSAN) && len(policy.SubjectAlternativeNames(c)) > 0 {
+		if !ext.Equal(oidSAN) || !onlyFulcioOtherNames(c) {
+			return nil, fmt.Errorf("signing certificate has an unhandled critical extension %s", ext)
+		}
+	}
+	cp := *c
+	cp.UnhandledCriticalExtensions = nil
+	return &cp, nil
+}
+
+// onlyFulcioOtherNames reports whether c's SAN extension holds at least one
+// name and only Fulcio username otherNames that policy reads. crypto/x509
+// parsed none of its names (the extension is unhandled), so every name
+// policy returns is one of those otherNames; the extension holds nothing
+// else when it has as many names as policy returns.
+func onlyFulcioOtherNames(c *x509.Certificate) bool {
+	n := len(policy.SubjectAlternativeNames(c))
+	if n == 0 {
+		return false
+	}
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidSAN) {
 			continue
 		}
-		return fmt.Errorf("signing certificate has an unhandled critical extension %s", ext)
+		var seq asn1.RawValue
+		if rest, err := asn1.Unmarshal(e.Value, &seq); err != nil || len(rest) != 0 ||
+			seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
+			return false
+		}
+		count := 0
+		for names := seq.Bytes; len(names) > 0; count++ {
+			var name asn1.RawValue
+			rest, err := asn1.Unmarshal(names, &name)
+			if err != nil {
+				return false
+			}
+			names = rest
+		}
+		return count == n
 	}
-	return nil
+	return false
 }
 
 // verifySCTs counts the embedded SCTs that verify against distinct trusted

@@ -24,13 +24,83 @@
 //
 // # Keys and certificates
 //
-// Certificate bundles verify when the leaf chains to a trusted CA at every
-// verified signing time; chains in trusted roots were checked when the root
-// was parsed, so per bundle only the leaf's own signature is verified (plus a
-// full path walk when a CA carries name or policy constraints). Public-key
-// bundles verify only with a key the caller trusts (WithPublicKey). The
-// signature algorithm comes from the key and sigil's allow-list, never from
-// the bundle.
+// Certificate bundles verify when RFC 5280 path validation (crypto/x509)
+// finds a path from the leaf to the anchor of a trusted CA, valid at every
+// verified signing time. The anchor of a CA is the last certificate of its
+// chain in the trusted root (usually the self-signed root): a leaf issued by
+// the root directly verifies as well as one issued by its intermediate. The
+// CA's other certificates, and the certificates a bundle carries after its
+// leaf (an x509CertificateChain, in any bundle version), are intermediates
+// the path may use; a bundle certificate is never an anchor and counts only
+// as far as a path through it validates. Path validation checks every
+// signature, validity period, basic constraint and name constraint, and nests
+// extended key usages: every certificate of the path must allow codeSigning
+// (or any usage), and the leaf must name codeSigning itself and not be a CA
+// certificate (UnsafeAllowCASigningCertificates lifts the last rule, for
+// hierarchies such as model_signing's test PKI that issue CA:TRUE leaves).
+// The validated path above the leaf is Result.Signer.Chain.
+//
+// A critical subject alternative name extension holding only Fulcio
+// username otherNames, which crypto/x509 does not parse, is handled by sigil
+// (it reads them for policies) instead of failing as an unhandled critical
+// extension; any other unhandled critical extension fails. Name constraints
+// still apply: crypto/x509 checks the DNS, email, URI and IP constraints of
+// every CA of the path against the leaf's names of those forms; an otherName
+// is of none of them, and RFC 5280 (4.2.1.10) applies a constraint only to
+// names of its own form. A CA that constrains a form crypto/x509 does not
+// process (otherName, directoryName, ...) in a critical extension is
+// rejected, on every path through it.
+//
+// Public-key bundles verify only with a key the caller trusts
+// (WithPublicKey). The signature algorithm comes from the key and sigil's
+// allow-list, never from the bundle.
+//
+// # Revocation
+//
+// No Sigstore client checks revocation (Fulcio certificates live ten
+// minutes); enterprise CAs revoke. A Verifier given CRLs (WithCRLs,
+// WithCRLFiles) or a RevocationChecker (WithRevocationChecker, for OCSP
+// responses or deny lists the caller holds) checks every certificate of the
+// validated path except its anchor (trusted by configuration): the leaf and
+// every intermediate, from the trusted root or the bundle. Failures are at
+// StepRevocation.
+//
+// Each of those certificates must be covered by a source: a CRL of its
+// issuer (whose issuer name is the certificate's issuer name) or the
+// checker, which covers every certificate it is asked about. A certificate
+// no source covers fails (ErrNoRevocationStatus): with CRLs alone, give one
+// for every CA of the path (for root → intermediate → leaf, the root's CRL,
+// covering the intermediate, and the intermediate's, covering the leaf).
+//
+// Every CRL of a certificate's issuer must be signed by the key of the
+// issuer certificate in the validated path (which must be allowed to sign
+// CRLs) and be current at the verifier's clock (WithClock): thisUpdate ≤ now
+// ≤ nextUpdate. A CRL that fails either check is an error (ErrCRLSignature,
+// ErrStaleCRL), never skipped. These checks run at Verify, for the CRLs of
+// the issuers on the path (so a CRL goes stale at its nextUpdate while the
+// Verifier is in use); a CRL of a CA no path goes through is not consulted.
+// A CA that signs CRLs with several keys under one name (key rollover) must
+// be given only the CRL of the key that issued the path's certificate.
+//
+// A certificate revoked at or before the signing time fails with a
+// *RevokedError carrying the revocation time and reason. The signing time is
+// the earliest verified time of the bundle (observer timestamps and log
+// integration times; the verifier's clock when it has none): the signature
+// existed then. A certificate revoked after that time for a reason that does
+// not put its key in doubt (superseded, affiliationChanged,
+// cessationOfOperation, privilegeWithdrawn, certificateHold, unspecified)
+// still verifies: signatures made while it was good stay good, as for code
+// signing generally. Revocation for keyCompromise, cACompromise or
+// aACompromise fails whatever the time, since the key may have been in other
+// hands before the CA learnt of it. A CRL entry's invalidityDate (RFC 5280
+// 5.3.2), when earlier than its revocation date, is the time compared.
+//
+// A CRL must be a complete CRL of one issuer: at most limits.MaxCRLSize (16
+// MiB), with a nextUpdate, without critical extensions besides the authority
+// key identifier and CRL number, without critical entry extensions, and
+// without removeFromCRL entries; delta CRLs, partitioned CRLs (an issuing
+// distribution point) and indirect CRLs are rejected by New, since sigil
+// does not process their scope. A Verifier takes at most 64 CRLs.
 //
 // # Audit mode
 //

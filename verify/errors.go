@@ -21,6 +21,13 @@ const (
 	// StepCertificate: the signing certificate does not chain to a trusted
 	// CA valid at every verified signing time, or is not fit for code signing.
 	StepCertificate
+	// StepRevocation: a certificate of the signing certificate's path was
+	// revoked before the signing time (or for a compromise of its key), or
+	// its revocation status could not be established: a CRL that applies is
+	// stale or not signed by the issuer's key, no source covers it, or the
+	// revocation checker failed. Only with WithCRLs, WithCRLFiles or
+	// WithRevocationChecker.
+	StepRevocation
 	// StepSCT: too few signed certificate timestamps verified.
 	StepSCT
 	// StepSignature: the signature over the artifact or DSSE envelope is invalid.
@@ -37,6 +44,7 @@ var stepNames = [...]string{
 	StepTimestamp:       "timestamp",
 	StepTransparencyLog: "transparency log",
 	StepCertificate:     "certificate",
+	StepRevocation:      "revocation",
 	StepSCT:             "certificate transparency",
 	StepSignature:       "signature",
 	StepArtifact:        "artifact",

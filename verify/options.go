@@ -20,6 +20,9 @@ type config struct {
 	scts, tlogs, timestamps threshold
 	now                     func() time.Time
 	keys                    []trustedKey
+	crls                    []*preparedCRL
+	checker                 RevocationChecker
+	caSigners               bool
 }
 
 type trustedKey struct {
@@ -130,6 +133,24 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("verify: WithClock: nil clock")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// UnsafeAllowCASigningCertificates accepts signing certificates that are CA
+// certificates (basicConstraints CA:TRUE), which sigil otherwise rejects at
+// StepCertificate: a CA's key should issue certificates, not sign
+// artifacts. Every other check still applies: the leaf must carry the
+// digitalSignature key usage (if it has key usages) and the codeSigning
+// extended key usage, and its path must validate. For hierarchies that
+// misissue signing certificates as CAs, such as the test PKI of
+// model_signing's certificate method (its leaf is CA:TRUE).
+func UnsafeAllowCASigningCertificates() Option {
+	return func(c *config) error {
+		if c.caSigners {
+			return errors.New("verify: UnsafeAllowCASigningCertificates given twice")
+		}
+		c.caSigners = true
 		return nil
 	}
 }

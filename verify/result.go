@@ -30,8 +30,10 @@ type Signer struct {
 	// Certificate is the signing certificate, verified to chain to a trusted
 	// CA; nil for a public-key bundle.
 	Certificate *x509.Certificate
-	// Chain is the trusted CA chain the certificate was verified against,
-	// issuer first; nil for a public-key bundle.
+	// Chain is the validated certification path above the certificate:
+	// its issuer first, the trust anchor of a trusted CA last. It may hold
+	// intermediates the bundle carried (validated, never anchors). Nil for a
+	// public-key bundle.
 	Chain []*x509.Certificate
 	// PublicKey is the key that verified the signature.
 	PublicKey crypto.PublicKey

@@ -28,15 +28,14 @@ type Verifier struct {
 	tsas   []*rfc3161.Authority
 	// tsaWitness names each TSA as a witness (see witness).
 	tsaWitness map[*rfc3161.Authority]string
+	crls       map[string][]*preparedCRL // by the DER of the issuer's name
 }
 
 type preparedCA struct {
-	ca          *trustroot.CertificateAuthority
-	issuer      *x509.Certificate
-	window      trustroot.TimeRange // intersection of the chain's validity periods
-	constrained bool                // some certificate carries name or policy constraints
-	roots       *x509.CertPool
-	inters      *x509.CertPool
+	ca     *trustroot.CertificateAuthority
+	anchor *x509.Certificate // the last certificate of the chain: the trust anchor
+	roots  *x509.CertPool    // the anchor alone
+	inters *x509.CertPool    // the chain's other certificates
 }
 
 type preparedLog struct {
@@ -68,6 +67,7 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	if v.cfg.now == nil {
 		v.cfg.now = time.Now
 	}
+	v.crls = prepareCRLs(v.cfg.crls)
 	for _, ca := range root.CertificateAuthorities() {
 		v.cas = append(v.cas, prepareCA(ca))
 	}
@@ -141,22 +141,11 @@ func (t *threshold) resolve(available int, what string) error {
 }
 
 func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
-	p := &preparedCA{ca: ca, issuer: ca.Certificates[0], window: ca.ChainValidity()}
-	for _, c := range ca.Certificates {
-		if c.PermittedDNSDomainsCritical || len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
-			len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 || len(c.PermittedEmailAddresses) > 0 ||
-			len(c.ExcludedEmailAddresses) > 0 || len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 ||
-			len(c.PolicyIdentifiers) > 0 && c.RequireExplicitPolicy > 0 || len(c.UnhandledCriticalExtensions) > 0 {
-			p.constrained = true
-		}
-	}
-	if p.constrained {
-		p.roots, p.inters = x509.NewCertPool(), x509.NewCertPool()
-		last := len(ca.Certificates) - 1
-		p.roots.AddCert(ca.Certificates[last])
-		for _, c := range ca.Certificates[:last] {
-			p.inters.AddCert(c)
-		}
+	last := len(ca.Certificates) - 1
+	p := &preparedCA{ca: ca, anchor: ca.Certificates[last], roots: x509.NewCertPool(), inters: x509.NewCertPool()}
+	p.roots.AddCert(p.anchor)
+	for _, c := range ca.Certificates[:last] {
+		p.inters.AddCert(c)
 	}
 	return p
 }
@@ -197,9 +186,10 @@ type signer struct {
 // key's validity at the entry's time: the integrated time its promise signs
 // or, for an entry without one, every verified time of the bundle — RFC 3161
 // times and the other entries' integrated times — or the verifier's clock
-// when it has none); the observer-timestamp threshold; the
-// signing certificate against the trusted CAs at every verified time, and
-// its SCTs; the artifact against what the bundle and its entries say was
+// when it has none); the observer-timestamp threshold; the signing
+// certificate's path to a trusted CA at every verified time, its revocation
+// status (with WithCRLs, WithCRLFiles or WithRevocationChecker) and its
+// SCTs; the artifact against what the bundle and its entries say was
 // signed; the signature; the policy.
 //
 // Evidence is treated by kind. Every transparency-log entry in the bundle

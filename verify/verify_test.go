@@ -252,7 +252,7 @@ func TestThresholdsAndClock(t *testing.T) {
 		delete(get(m, "verificationMaterial").(map[string]any), "timestampVerificationData")
 	})
 	_, err = v3.Verify(stripped, art(), good)
-	assertStep(t, err, verify.StepCertificate, "outside the certificate's validity")
+	assertStep(t, err, verify.StepCertificate, "expired or is not yet valid")
 
 	// Options are checked against the root.
 	if _, err := verify.New(f.root, verify.RequireTlogEntries(100)); err == nil || !strings.Contains(err.Error(), "RequireTlogEntries(100)") {

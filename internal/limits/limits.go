@@ -37,6 +37,13 @@ const (
 	// MaxStatementSubjects bounds the subjects of one in-toto statement.
 	MaxStatementSubjects = 1 << 20
 
+	// MaxCRLSize bounds one certificate revocation list a verifier is given
+	// (DER, or its PEM file), about 400,000 revoked certificates.
+	MaxCRLSize = 16 << 20
+
+	// MaxCRLs bounds the revocation lists one verifier is given.
+	MaxCRLs = 64
+
 	// MaxTrustedEntities bounds the CAs, logs and TSAs of one trusted root.
 	MaxTrustedEntities = 256
 )
