@@ -190,7 +190,8 @@ func WithLoginClientID(id string) LoginOption {
 
 // WithLoginHTTPClient sends requests to the provider with hc. Default: a
 // client of sigil's own; when hc sets no Timeout, each request is bounded
-// to 30 s.
+// to 30 s. Whichever client, a redirect is followed only to an https URL
+// (or http on a loopback address), then as hc's CheckRedirect allows.
 func WithLoginHTTPClient(hc *http.Client) LoginOption {
 	return func(c *loginConfig) error {
 		if hc == nil {
@@ -336,15 +337,14 @@ func newLogin(device bool, opts []LoginOption) (*Login, error) {
 			return nil, fmt.Errorf("signer: %w", err)
 		}
 	}
-	hc := l.cfg.hc
-	if hc == nil {
-		hc = &http.Client{}
+	hc := &http.Client{}
+	if l.cfg.hc != nil {
+		*hc = *l.cfg.hc
 	}
 	if hc.Timeout == 0 {
-		c := *hc
-		c.Timeout = defaultLoginRequestTimeout
-		hc = &c
+		hc.Timeout = defaultLoginRequestTimeout
 	}
+	hc.CheckRedirect = secureRedirects(hc.CheckRedirect)
 	l.cfg.hc = hc
 	l.client = httpx.Client{Service: "OIDC provider", HTTP: hc, Attempts: 2, MaxResponse: 1 << 20}
 	return l, nil
@@ -394,7 +394,10 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		Accept: "application/json",
 		OK:     []int{http.StatusOK},
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errInsecureRedirect):
+		return nil, fail(fmt.Errorf("%w: %v", ErrProviderResponse, err))
+	case err != nil:
 		return nil, fail(errors.Join(ErrProviderUnavailable, err))
 	}
 	var p provider
@@ -433,6 +436,11 @@ func checkEndpoint(raw string) error {
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL without query", raw)
 	}
+	return checkScheme(u)
+}
+
+// checkScheme accepts https URLs, and http ones on loopback addresses.
+func checkScheme(u *url.URL) error {
 	switch u.Scheme {
 	case "https":
 		return nil
@@ -441,9 +449,32 @@ func checkEndpoint(raw string) error {
 		if ip := net.ParseIP(h); h == "localhost" || (ip != nil && ip.IsLoopback()) {
 			return nil
 		}
-		return fmt.Errorf("%q: plain http is allowed only on a loopback address", raw)
+		return fmt.Errorf("%q: plain http is allowed only on a loopback address", u.Redacted())
 	}
-	return fmt.Errorf("%q is not an http(s) URL", raw)
+	return fmt.Errorf("%q is not an http(s) URL", u.Redacted())
+}
+
+// errInsecureRedirect is wrapped by the error of a request that a provider
+// redirected where checkScheme does not allow.
+var errInsecureRedirect = errors.New("redirected off https")
+
+// secureRedirects returns a redirect policy that refuses, before sending
+// anything, a redirect checkScheme does not allow — a 307 or 308 re-sends
+// the form, with its authorization code and PKCE verifier or device code —
+// and then applies next (nil: net/http's default, at most 10 redirects).
+func secureRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if err := checkScheme(req.URL); err != nil {
+			return fmt.Errorf("%w: %v", errInsecureRedirect, err)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 func (l *Login) oauthConfig(p *provider, redirect string) *oauth2.Config {
@@ -650,6 +681,8 @@ func (l *Login) oauthContext(ctx context.Context) context.Context {
 func (l *Login) requestError(ctx context.Context, step string, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
+	case errors.Is(err, errInsecureRedirect):
+		return &LoginError{Step: step, Err: fmt.Errorf("%w: %v", ErrProviderResponse, err)}
 	case errors.As(err, &re) && re.ErrorCode != "":
 		return oauthError(step, re.ErrorCode, re.ErrorDescription)
 	case errors.As(err, &re):
