@@ -88,7 +88,7 @@ var (
 // checks. It never holds a token, an authorization code, a device code or a
 // PKCE verifier.
 type LoginError struct {
-	// Step is "discovery", "listener", "browser", "callback", "code entry",
+	// Step is "wait" (for another call's login), "discovery", "listener", "browser", "callback", "code entry",
 	// "token exchange", "device authorization", "device prompt",
 	// "device token" or "id token".
 	Step string
@@ -287,13 +287,15 @@ func WithDevicePrompt(prompt func(ctx context.Context, c DeviceCode) error) Logi
 //
 // IDToken returns the last token while it has more than a minute of
 // validity left, so one login serves a run that signs many bundles; then
-// it logs in again. Concurrent calls wait for one login. Errors are
-// *[LoginError]s.
+// it logs in again. Concurrent calls wait for one login, each until its
+// own context ends (a *[LoginError] at step "wait" wrapping
+// [ErrLoginTimeout]). Errors are *[LoginError]s.
 type Login struct {
 	cfg    loginConfig
 	client httpx.Client
 
-	mu     sync.Mutex
+	// sem, of capacity 1, is held by the call that logs in.
+	sem    chan struct{}
 	token  string
 	expiry time.Time
 }
@@ -323,7 +325,7 @@ func NewDeviceLogin(opts ...LoginOption) (*Login, error) {
 }
 
 func newLogin(device bool, opts []LoginOption) (*Login, error) {
-	l := &Login{cfg: loginConfig{
+	l := &Login{sem: make(chan struct{}, 1), cfg: loginConfig{
 		device:   device,
 		issuer:   PublicGoodOIDCIssuer,
 		clientID: DefaultLoginClientID,
@@ -353,8 +355,12 @@ func newLogin(device bool, opts []LoginOption) (*Login, error) {
 // IDToken returns an ID token, logging in if the last one is about to
 // expire.
 func (l *Login) IDToken(ctx context.Context) (string, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	select {
+	case l.sem <- struct{}{}:
+		defer func() { <-l.sem }()
+	case <-ctx.Done():
+		return "", &LoginError{Step: "wait", Err: errors.Join(ErrLoginTimeout, ctx.Err())}
+	}
 	if l.token != "" && time.Until(l.expiry) > tokenReuseMargin {
 		return l.token, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sigil-dev/sigil/signer"
 )
@@ -115,4 +116,37 @@ func TestLoginRedirectPolicyKeepsCallers(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("the caller's CheckRedirect ran %d times, want 1", calls)
 	}
+}
+
+// TestLoginWaitHonoursContext: a call that waits for another call's login
+// gives up when its own context ends, with ErrLoginTimeout, while that
+// login goes on.
+func TestLoginWaitHonoursContext(t *testing.T) {
+	p := newTestProvider()
+	defer p.Close()
+	opened := make(chan struct{})
+	// The person never comes back: the first login waits for its timeout.
+	l, err := signer.NewBrowserLogin(signer.WithLoginIssuer(p.URL), signer.WithLoginTimeout(time.Minute),
+		signer.WithBrowser(func(string) error { close(opened); return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, cancelFirst := context.WithCancel(context.Background())
+	firstDone := make(chan error, 1)
+	go func() { _, err := l.IDToken(first); firstDone <- err }()
+	<-opened
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = l.IDToken(ctx)
+	select {
+	case <-firstDone:
+		t.Fatal("the first login ended before the second call returned")
+	default:
+	}
+	le := loginErr(t, p, err, "wait", signer.ErrLoginTimeout)
+	if !errors.Is(le, context.Canceled) {
+		t.Fatalf("%v does not wrap the context's error", le)
+	}
+	cancelFirst()
+	loginErr(t, p, <-firstDone, "callback", signer.ErrLoginTimeout)
 }
