@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -535,16 +537,21 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		res.code = q.Get("code")
 	}
+	page, status := "Signed in. You can close this window and return to the program.\n", http.StatusOK
+	if res.err != nil {
+		page, status = fmt.Sprintf("Sign-in failed: %v\n", res.err), http.StatusBadRequest
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(page)))
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	if res.err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "Sign-in failed: %v\n", res.err)
-	} else {
-		fmt.Fprintln(w, "Signed in. You can close this window and return to the program.")
-	}
+	w.WriteHeader(status)
+	io.WriteString(w, page)
+	// The whole page is on its way before the login may close the
+	// listener and its connections.
+	_ = http.NewResponseController(w).Flush()
 	cb.once.Do(func() { cb.ch <- res })
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,4 +150,27 @@ func TestLoginWaitHonoursContext(t *testing.T) {
 	}
 	cancelFirst()
 	loginErr(t, p, <-firstDone, "callback", signer.ErrLoginTimeout)
+}
+
+// TestBrowserLoginPageArrives: the person's browser always gets the whole
+// "Signed in" page, though the listener closes as soon as the redirect
+// arrived. (Closing it before the handler's response was written made the
+// browser see a reset connection now and then; the repetitions make that
+// race show.)
+func TestBrowserLoginPageArrives(t *testing.T) {
+	p := newTestProvider()
+	defer p.Close()
+	for i := range 40 {
+		page := make(chan string, 1)
+		l, err := signer.NewBrowserLogin(signer.WithLoginIssuer(p.URL), signer.WithBrowser(browser(page)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.IDToken(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := <-page; !strings.HasPrefix(got, "200 Signed in.") {
+			t.Fatalf("login %d: the browser shows %q", i, got)
+		}
+	}
 }
