@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,7 +90,7 @@ var (
 // checks. It never holds a token, an authorization code, a device code or a
 // PKCE verifier.
 type LoginError struct {
-	// Step is "discovery", "listener", "browser", "callback", "code entry",
+	// Step is "wait" (for another call's login), "discovery", "listener", "browser", "callback", "code entry",
 	// "token exchange", "device authorization", "device prompt",
 	// "device token" or "id token".
 	Step string
@@ -190,7 +192,8 @@ func WithLoginClientID(id string) LoginOption {
 
 // WithLoginHTTPClient sends requests to the provider with hc. Default: a
 // client of sigil's own; when hc sets no Timeout, each request is bounded
-// to 30 s.
+// to 30 s. Whichever client, a redirect is followed only to an https URL
+// (or http on a loopback address), then as hc's CheckRedirect allows.
 func WithLoginHTTPClient(hc *http.Client) LoginOption {
 	return func(c *loginConfig) error {
 		if hc == nil {
@@ -286,13 +289,15 @@ func WithDevicePrompt(prompt func(ctx context.Context, c DeviceCode) error) Logi
 //
 // IDToken returns the last token while it has more than a minute of
 // validity left, so one login serves a run that signs many bundles; then
-// it logs in again. Concurrent calls wait for one login. Errors are
-// *[LoginError]s.
+// it logs in again. Concurrent calls wait for one login, each until its
+// own context ends (a *[LoginError] at step "wait" wrapping
+// [ErrLoginTimeout]). Errors are *[LoginError]s.
 type Login struct {
 	cfg    loginConfig
 	client httpx.Client
 
-	mu     sync.Mutex
+	// sem, of capacity 1, is held by the call that logs in.
+	sem    chan struct{}
 	token  string
 	expiry time.Time
 }
@@ -322,7 +327,7 @@ func NewDeviceLogin(opts ...LoginOption) (*Login, error) {
 }
 
 func newLogin(device bool, opts []LoginOption) (*Login, error) {
-	l := &Login{cfg: loginConfig{
+	l := &Login{sem: make(chan struct{}, 1), cfg: loginConfig{
 		device:   device,
 		issuer:   PublicGoodOIDCIssuer,
 		clientID: DefaultLoginClientID,
@@ -336,15 +341,14 @@ func newLogin(device bool, opts []LoginOption) (*Login, error) {
 			return nil, fmt.Errorf("signer: %w", err)
 		}
 	}
-	hc := l.cfg.hc
-	if hc == nil {
-		hc = &http.Client{}
+	hc := &http.Client{}
+	if l.cfg.hc != nil {
+		*hc = *l.cfg.hc
 	}
 	if hc.Timeout == 0 {
-		c := *hc
-		c.Timeout = defaultLoginRequestTimeout
-		hc = &c
+		hc.Timeout = defaultLoginRequestTimeout
 	}
+	hc.CheckRedirect = secureRedirects(hc.CheckRedirect)
 	l.cfg.hc = hc
 	l.client = httpx.Client{Service: "OIDC provider", HTTP: hc, Attempts: 2, MaxResponse: 1 << 20}
 	return l, nil
@@ -353,8 +357,12 @@ func newLogin(device bool, opts []LoginOption) (*Login, error) {
 // IDToken returns an ID token, logging in if the last one is about to
 // expire.
 func (l *Login) IDToken(ctx context.Context) (string, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	select {
+	case l.sem <- struct{}{}:
+		defer func() { <-l.sem }()
+	case <-ctx.Done():
+		return "", &LoginError{Step: "wait", Err: errors.Join(ErrLoginTimeout, ctx.Err())}
+	}
 	if l.token != "" && time.Until(l.expiry) > tokenReuseMargin {
 		return l.token, nil
 	}
@@ -394,7 +402,10 @@ func (l *Login) discover(ctx context.Context) (*provider, error) {
 		Accept: "application/json",
 		OK:     []int{http.StatusOK},
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errInsecureRedirect):
+		return nil, fail(fmt.Errorf("%w: %v", ErrProviderResponse, err))
+	case err != nil:
 		return nil, fail(errors.Join(ErrProviderUnavailable, err))
 	}
 	var p provider
@@ -433,6 +444,11 @@ func checkEndpoint(raw string) error {
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL without query", raw)
 	}
+	return checkScheme(u)
+}
+
+// checkScheme accepts https URLs, and http ones on loopback addresses.
+func checkScheme(u *url.URL) error {
 	switch u.Scheme {
 	case "https":
 		return nil
@@ -441,9 +457,32 @@ func checkEndpoint(raw string) error {
 		if ip := net.ParseIP(h); h == "localhost" || (ip != nil && ip.IsLoopback()) {
 			return nil
 		}
-		return fmt.Errorf("%q: plain http is allowed only on a loopback address", raw)
+		return fmt.Errorf("%q: plain http is allowed only on a loopback address", u.Redacted())
 	}
-	return fmt.Errorf("%q is not an http(s) URL", raw)
+	return fmt.Errorf("%q is not an http(s) URL", u.Redacted())
+}
+
+// errInsecureRedirect is wrapped by the error of a request that a provider
+// redirected where checkScheme does not allow.
+var errInsecureRedirect = errors.New("redirected off https")
+
+// secureRedirects returns a redirect policy that refuses, before sending
+// anything, a redirect checkScheme does not allow — a 307 or 308 re-sends
+// the form, with its authorization code and PKCE verifier or device code —
+// and then applies next (nil: net/http's default, at most 10 redirects).
+func secureRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if err := checkScheme(req.URL); err != nil {
+			return fmt.Errorf("%w: %v", errInsecureRedirect, err)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 func (l *Login) oauthConfig(p *provider, redirect string) *oauth2.Config {
@@ -498,16 +537,21 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		res.code = q.Get("code")
 	}
+	page, status := "Signed in. You can close this window and return to the program.\n", http.StatusOK
+	if res.err != nil {
+		page, status = fmt.Sprintf("Sign-in failed: %v\n", res.err), http.StatusBadRequest
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(page)))
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	if res.err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "Sign-in failed: %v\n", res.err)
-	} else {
-		fmt.Fprintln(w, "Signed in. You can close this window and return to the program.")
-	}
+	w.WriteHeader(status)
+	io.WriteString(w, page)
+	// The whole page is on its way before the login may close the
+	// listener and its connections.
+	_ = http.NewResponseController(w).Flush()
 	cb.once.Do(func() { cb.ch <- res })
 }
 
@@ -650,6 +694,8 @@ func (l *Login) oauthContext(ctx context.Context) context.Context {
 func (l *Login) requestError(ctx context.Context, step string, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
+	case errors.Is(err, errInsecureRedirect):
+		return &LoginError{Step: step, Err: fmt.Errorf("%w: %v", ErrProviderResponse, err)}
 	case errors.As(err, &re) && re.ErrorCode != "":
 		return oauthError(step, re.ErrorCode, re.ErrorDescription)
 	case errors.As(err, &re):

@@ -39,7 +39,10 @@ type testProvider struct {
 	nonce        string // put this nonce in ID tokens instead of the request's
 	tokenIssuer  string // put this issuer in ID tokens
 	tokenDelay   time.Duration
-	codes        map[string]authRequest
+	// tokenRedirect answers token requests with a 307 to this URL (the
+	// client re-sends the form, code and verifier included, if it follows)
+	tokenRedirect string
+	codes         map[string]authRequest
 	// device flow
 	interval  int
 	expiresIn int
@@ -142,8 +145,12 @@ func (p *testProvider) authorize(w http.ResponseWriter, r *http.Request) {
 func (p *testProvider) token(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	p.mu.Lock()
-	delay := p.tokenDelay
+	delay, redirect := p.tokenDelay, p.tokenRedirect
 	p.mu.Unlock()
+	if redirect != "" {
+		http.Redirect(w, r, redirect, http.StatusTemporaryRedirect)
+		return
+	}
 	time.Sleep(delay)
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -237,26 +237,21 @@ func signingMaterial(a *signArgs) (*trustroot.TrustedRoot, *trustroot.SigningCon
 
 // tokenSource returns the ID tokens of a keyless signature: --identity-token,
 // else the environment's, else an interactive login to --oidc-issuer or the
-// signing configuration's OIDC provider (the public-good one when it lists
-// none). The login prints what the person must do on standard error.
+// signing configuration's OIDC provider (loginIssuer). The login prints what
+// the person must do on standard error.
 func tokenSource(a *signArgs, cfg *trustroot.SigningConfig) (signer.TokenSource, error) {
 	if a.token != "" {
 		return signer.StaticToken(a.token), nil
 	}
-	issuer := a.oidcIssuer
-	if issuer == "" {
-		svc, err := cfg.OIDCProvider(time.Now())
-		switch {
-		case err == nil:
-			issuer = svc.URL
-		case errors.Is(err, trustroot.ErrNoService):
-			issuer = signer.PublicGoodOIDCIssuer
-		default:
-			return nil, err
-		}
+	issuer, err := loginIssuer(a, cfg)
+	if errors.Is(err, trustroot.ErrNoService) {
+		// Ambient tokens need no provider; only a login fails.
+		return signer.AmbientToken(signer.TokenFunc(func(context.Context) (string, error) { return "", err })), nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	var login *signer.Login
-	var err error
 	if a.deviceFlow {
 		login, err = signer.NewDeviceLogin(signer.WithLoginIssuer(issuer))
 	} else {
@@ -266,6 +261,26 @@ func tokenSource(a *signArgs, cfg *trustroot.SigningConfig) (signer.TokenSource,
 		return nil, err
 	}
 	return signer.AmbientToken(login), nil
+}
+
+// loginIssuer returns the OIDC provider to sign in to: --oidc-issuer, else
+// the signing configuration's (the public-good one for the embedded
+// public-good configurations). A configuration that names none usable now
+// is an error wrapping trustroot.ErrNoService, never a reason to sign in to
+// the public-good provider: its tokens would go to that configuration's
+// Fulcio.
+func loginIssuer(a *signArgs, cfg *trustroot.SigningConfig) (string, error) {
+	if a.oidcIssuer != "" {
+		return a.oidcIssuer, nil
+	}
+	svc, err := cfg.OIDCProvider(time.Now())
+	if errors.Is(err, trustroot.ErrNoService) {
+		return "", fmt.Errorf("the signing config names no OIDC provider usable now; pass --oidc-issuer or --identity-token: %w", err)
+	}
+	if err != nil {
+		return "", err
+	}
+	return svc.URL, nil
 }
 
 func loadKey(path string) (*signer.Credential, error) {
