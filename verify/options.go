@@ -20,6 +20,7 @@ type config struct {
 	scts, tlogs, timestamps threshold
 	now                     func() time.Time
 	keys                    []trustedKey
+	payloadTypes            map[string]bool
 }
 
 type trustedKey struct {
@@ -120,6 +121,29 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("verify: WithClock: nil clock")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// AllowPayloadType makes the Verifier accept DSSE envelopes of payloadType,
+// a payload type other than in-toto's, whose payload is then the artifact
+// itself: the artifact must be the payload's bytes (or their digest), and
+// Result.PayloadType reports the type. By default only in-toto statements
+// (InTotoPayloadType) verify, as the Sigstore client specification
+// requires: a DSSE envelope of any other type fails at StepSignature before
+// its signature is checked. May be given several times.
+func AllowPayloadType(payloadType string) Option {
+	return func(c *config) error {
+		switch payloadType {
+		case "":
+			return errors.New("verify: AllowPayloadType(\"\"): empty payload type")
+		case InTotoPayloadType:
+			return fmt.Errorf("verify: AllowPayloadType(%q): in-toto statements are always accepted", payloadType)
+		}
+		if c.payloadTypes == nil {
+			c.payloadTypes = map[string]bool{}
+		}
+		c.payloadTypes[payloadType] = true
 		return nil
 	}
 }

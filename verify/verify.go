@@ -176,8 +176,18 @@ type signer struct {
 // and Merkle inclusion proof, the log key's validity at the entry's time, and
 // the entry body against the bundle); the observer-timestamp threshold; the
 // signing certificate against the trusted CAs at every verified time, and
-// its SCTs; the artifact against what the bundle and its entries say was
-// signed; the signature; the policy.
+// its SCTs (for a public-key bundle, the trusted key); the policy, over the
+// verified signer; the artifact against what the bundle and its entries say
+// was signed, and the signature. The policy runs before the content is
+// hashed or decoded, so a bundle from a signer the policy rejects costs no
+// more than its signer's checks.
+//
+// A DSSE envelope must carry an in-toto statement (InTotoPayloadType)
+// unless the Verifier accepts its payload type (AllowPayloadType). The
+// statement is decoded strictly: a field given twice, or spelled in another
+// case ("SUBJECT"), fails the bundle, so that no other decoder of the same
+// payload reads different subjects than sigil matched; at most
+// 4096 subjects are read (limits.MaxStatementSubjects).
 //
 // Evidence is treated by kind. Every transparency-log entry in the bundle
 // must verify: an entry from an unknown log, or one that fails any check,
@@ -201,6 +211,8 @@ type run struct {
 	v        *Verifier
 	failFast bool
 	failed   []*Error
+	// anyPayloadType accepts DSSE envelopes of every payload type (SelfCheck).
+	anyPayloadType bool
 }
 
 // fail records a failed check and reports whether to stop.
@@ -255,14 +267,17 @@ func (r *run) verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) *Resu
 	} else {
 		res.Signer = Signer{PublicKey: s.pub, KeyHint: s.hint}
 	}
-	if artifactErr == nil {
-		if err := v.verifyContent(b, s, artifact, entryDigests, res); err != nil && r.fail(asError(err)) {
-			return nil
-		}
-	}
+	// The policy depends only on the signer, verified by now: it runs
+	// before the content is hashed and decoded, so a bundle from a signer
+	// the caller does not expect costs no more than its certificate check.
 	if p != nil {
 		in := &policy.Input{Certificate: s.cert, PublicKey: s.pub}
 		if err := p.Evaluate(in); err != nil && r.fail(fail(StepPolicy, err)) {
+			return nil
+		}
+	}
+	if artifactErr == nil {
+		if err := r.verifyContent(b, s, artifact, entryDigests, res); err != nil && r.fail(asError(err)) {
 			return nil
 		}
 	}

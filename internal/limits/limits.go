@@ -34,8 +34,12 @@ const (
 	// MaxSCTs bounds the signed certificate timestamps read from one certificate.
 	MaxSCTs = 32
 
-	// MaxStatementSubjects bounds the subjects of one in-toto statement.
-	MaxStatementSubjects = 1 << 20
+	// MaxStatementSubjects bounds the subjects of one in-toto statement,
+	// which verify decodes (stopping at the first one beyond it) and sign
+	// writes. Attestations name a handful of artifacts; a release with
+	// thousands fits. The bound keeps the work of decoding the largest
+	// statement a bundle can hold within verify's budget (BenchmarkBounds).
+	MaxStatementSubjects = 1 << 15
 
 	// MaxTrustedEntities bounds the CAs, logs and TSAs of one trusted root.
 	MaxTrustedEntities = 256

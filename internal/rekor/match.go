@@ -55,7 +55,7 @@ func (b *Body) Match(s *Signed) (Digest, error) {
 			}
 			return b.Data, nil
 		}
-		if !bytes.Equal(Sum(b.Data.Alg, dsse.PAE(s.PayloadType, s.Payload)), b.Data.Value) {
+		if !bytes.Equal(dsse.Digest(b.Data.Alg, s.PayloadType, s.Payload), b.Data.Value) {
 			return Digest{}, errors.New("digest differs from the DSSE envelope's")
 		}
 		return Digest{}, nil

@@ -1,0 +1,134 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/policy"
+)
+
+// boundsCase is a bundle built to make Verify work as hard as bundle.Parse's
+// limits allow, signed by the test kit's certificate.
+type boundsCase struct {
+	name    string
+	b       *bundle.Bundle
+	v       *Verifier
+	p       policy.Policy
+	payload []byte
+	ok      bool // whether Verify must succeed
+}
+
+// boundsBundleSize is the JSON size the worst cases aim at: just under
+// limits.MaxBundleSize, leaving room for the rest of the bundle.
+const boundsBundleSize = limits.MaxBundleSize - 2<<20
+
+func boundsCases(tb testing.TB) []*boundsCase {
+	tb.Helper()
+	k := newKit(tb)
+	other := newKit(tb)
+	// The payload as large as the bundle allows: base64 grows it by 4/3.
+	room := boundsBundleSize / 4 * 3
+	head := `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://sigil.test/p","subject":[`
+	sub := subjectJSON("a", artifactA)
+
+	// Millions of subjects: the decoder must stop at the limit.
+	many := head + strings.Repeat(sub+",", (room-len(head))/(len(sub)+1)-1) + sub + `]}`
+	// As many subjects as allowed, and a predicate taking the rest: the
+	// largest statement that verifies.
+	atLimit := head + strings.Repeat(sub+",", limits.MaxStatementSubjects-1) + sub + `],"predicate":{"p":[`
+	cell := `{"k":"v","n":[1,2.5,true,null]},`
+	atLimit += strings.Repeat(cell, (room-len(atLimit))/len(cell)) + `{}]}}`
+	// One enormous subject name.
+	name := head + `{"name":"` + strings.Repeat("n", room-len(head)-len(sub)-8) + `","digest":{"sha256":"` + sha256Hex(artifactA) + `"}}]}`
+
+	build := func(payload string) *bundle.Bundle {
+		data, err := protojson.Marshal(k.dsseProto(tb, InTotoPayloadType, []byte(payload)))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(data) > limits.MaxBundleSize {
+			tb.Fatalf("test bundle of %d bytes exceeds the limit", len(data))
+		}
+		b, err := bundle.Parse(data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	v := k.verifier(tb)
+	bMany, bLimit, bName := build(many), build(atLimit), build(name)
+	return []*boundsCase{
+		{name: "many-subjects", b: bMany, v: v, p: k.policy(), payload: []byte(many)},
+		{name: "many-subjects-other-signer", b: bMany, v: v, p: policy.PublicKey(other.key.Public()), payload: []byte(many)},
+		{name: "subject-limit-and-large-predicate", b: bLimit, v: v, p: k.policy(), payload: []byte(atLimit), ok: true},
+		{name: "huge-subject-name", b: bName, v: v, p: k.policy(), payload: []byte(name), ok: true},
+	}
+}
+
+func (c *boundsCase) verify() error {
+	_, err := c.v.Verify(c.b, ArtifactDigest(crypto.SHA256, sha256Sum(artifactA)), c.p)
+	return err
+}
+
+func (c *boundsCase) check(tb testing.TB) {
+	tb.Helper()
+	if err := c.verify(); (err == nil) != c.ok {
+		tb.Fatalf("%s: Verify: %v, want success %v", c.name, err, c.ok)
+	}
+}
+
+// BenchmarkBounds verifies the worst-case bundles; its floor is
+// BenchmarkBoundsFloor (hashing the payload once, as the DSSE signature
+// check must) and BenchmarkVerify (real bundles).
+func BenchmarkBounds(b *testing.B) {
+	for _, c := range boundsCases(b) {
+		c.check(b)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.payload)))
+			reportCPU(b, func() { c.verify() })
+		})
+	}
+}
+
+// BenchmarkBoundsFloor hashes each worst case's payload with SHA-256 once:
+// the least work any verifier of its DSSE signature does.
+func BenchmarkBoundsFloor(b *testing.B) {
+	for _, c := range boundsCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.payload)))
+			reportCPU(b, func() { sha256.Sum256(c.payload) })
+		})
+	}
+}
+
+// TestBoundsCases checks that the worst cases verify or fail as intended
+// (the benchmark measures them).
+func TestBoundsCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 30 MiB bundles")
+	}
+	for _, c := range boundsCases(t) {
+		c.check(t)
+	}
+	_ = bytes.MinRead
+}
+
+// BenchmarkDecodeStatement decodes each worst case's statement alone.
+func BenchmarkDecodeStatement(b *testing.B) {
+	for _, c := range boundsCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.payload)))
+			reportCPU(b, func() { decodeStatement(c.payload) })
+		})
+	}
+}
