@@ -73,7 +73,9 @@ func WithHint(hint string) Option {
 
 // WithRSAPSS makes an RSA key sign with RSA-PSS (SHA-256, MGF1-SHA-256, salt
 // as long as the hash) instead of the default RSA PKCS#1 v1.5. Verifiers must
-// be told to expect PSS for the key. It is an error for a key that is not
+// be told to expect PSS for the key: nothing in a bundle says it (sigil's
+// verify.WithPublicKeyDetails, with the name "PKIX_RSA_PSS_2048_SHA256" or
+// its 3072 and 4096-bit forms). It is an error for a key that is not
 // RSA, and with [WithCertificateChain], because verifiers assume PKCS#1 v1.5
 // for certificate keys.
 func WithRSAPSS() Option {

@@ -26,9 +26,11 @@
 // verified signing time; chains in trusted roots were checked when the root
 // was parsed, so per bundle only the leaf's own signature is verified (plus a
 // full path walk when a CA carries name or policy constraints). Public-key
-// bundles verify only with a key the caller trusts (WithPublicKey). The
-// signature algorithm comes from the key and sigil's allow-list, never from
-// the bundle.
+// bundles verify only with a key the caller trusts (WithPublicKey, or
+// WithPublicKeyDetails to declare its algorithm, as RSA-PSS keys need). The
+// signature algorithm comes from the key, or the algorithm declared for it
+// (WithPublicKeyDetails, a trusted root's key details for logs), and sigil's
+// allow-list, never from the bundle.
 //
 // # Audit mode
 //

@@ -2,6 +2,8 @@ package verify_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -48,4 +50,26 @@ func ExampleAllowPayloadType() {
 	// Output:
 	// by default, fails at: signature
 	// verified payload type: application/spdx+json
+}
+
+// An RSA key that signs with RSA-PSS (signer.WithRSAPSS) is trusted with its
+// declared algorithm: the bundle cannot say it, and a Verifier told only the
+// key expects RSA PKCS #1 v1.5.
+func ExampleWithPublicKeyDetails() {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048) // or an HSM's or KMS's RSA key
+	cred, _ := signer.FromKey(key, signer.WithRSAPSS())
+	root, _ := trustroot.ParseJSON([]byte(keyOnlyRoot))
+	v, err := verify.New(root, verify.WithPublicKeyDetails(cred.Hint(), cred.PublicKey(), "PKIX_RSA_PSS_2048_SHA256"))
+	if err != nil {
+		panic(err)
+	}
+	b, _ := sign.NewBundleBuilder(cred, sign.WithSelfCheck(v.SelfCheck()))
+	bun, err := b.SignArtifact(context.Background(), strings.NewReader("release-1.0.tar.gz contents"))
+	if err != nil {
+		panic(err)
+	}
+	_, err = v.Verify(bun, verify.ArtifactReader(strings.NewReader("release-1.0.tar.gz contents")), policy.PublicKey(cred.PublicKey()))
+	fmt.Println("verified:", err == nil)
+	// Output:
+	// verified: true
 }

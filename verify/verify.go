@@ -324,9 +324,12 @@ func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
 	if found == nil {
 		return nil, fail(StepKey, fmt.Errorf("public-key bundle (hint %q) but no trusted key for it (use WithPublicKey)", hint))
 	}
-	alg, err := sigalg.ForKey(found.pub)
-	if err != nil {
-		return nil, fail(StepKey, err)
+	alg := found.alg
+	if alg.IsZero() {
+		var err error
+		if alg, err = sigalg.ForKey(found.pub); err != nil {
+			return nil, fail(StepKey, err)
+		}
 	}
 	return &signer{pub: found.pub, alg: alg, hint: hint}, nil
 }
