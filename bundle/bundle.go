@@ -300,6 +300,11 @@ func (b *Bundle) parseContent(pb *protobundle.Bundle) error {
 		}
 		m := &MessageSignature{Signature: ms.GetSignature()}
 		if d := ms.GetMessageDigest(); d != nil {
+			if len(d.GetDigest()) == 0 {
+				// cosign writes one for Ed25519 keys, whose signatures are
+				// then not over a digest at all.
+				return malformed("empty message digest (a messageDigest without a digest; omit messageDigest or give the artifact's digest)")
+			}
 			h, err := hashFromProto(d.GetAlgorithm())
 			if err != nil {
 				return err

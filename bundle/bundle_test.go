@@ -485,6 +485,19 @@ func TestParseRejects(t *testing.T) {
 				at(t, m, "messageSignature", "messageDigest")["algorithm"] = "SHA3_256"
 			},
 			want: "unsupported digest algorithm SHA3_256"},
+		{name: "empty message digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) { at(t, m, "messageSignature")["messageDigest"] = map[string]any{} },
+			want:   "empty message digest"},
+		{name: "message digest without digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature")["messageDigest"] = map[string]any{"algorithm": "SHA2_512"}
+			},
+			want: "empty message digest"},
+		{name: "message digest with empty digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature")["messageDigest"] = map[string]any{"algorithm": "SHA2_256", "digest": ""}
+			},
+			want: "empty message digest"},
 		{name: "unspecified digest algorithm", base: baseV03,
 			mutate: func(t testing.TB, m map[string]any) {
 				delete(at(t, m, "messageSignature", "messageDigest"), "algorithm")

@@ -91,6 +91,9 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 		}
 	}
 	if err := alg.VerifyDigest(s.pub, digest, m.Signature); err != nil {
+		if s.alg == sigalg.Ed25519 {
+			err = fmt.Errorf("%w (Ed25519 message signatures verify as Ed25519ph over the SHA-512 digest; pure Ed25519 over the artifact is not accepted)", err)
+		}
 		return fail(StepSignature, err)
 	}
 	return nil

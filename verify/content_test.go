@@ -3,15 +3,25 @@ package verify
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+
+	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/dsse"
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/policy"
+	"github.com/sigil-dev/sigil/trustroot"
 )
 
 func wantStep(t *testing.T, err error, step Step, substr string) {
@@ -187,4 +197,82 @@ func statementSeeds() []string {
 		` { "_type" : "https://in-toto.io/Statement/v1" , "subject" : [ ` + a + ` ] , "predicate" : { "a" : { "b" : [ ] } } } `,
 		`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"\ud83d\ude00","digest":{"sha256":"x"}}]}`,
 	}
+}
+
+// TestEd25519Convention: Ed25519 message signatures verify as Ed25519ph
+// over the SHA-512 digest only; a pure Ed25519 signature over the artifact
+// fails even when the caller supplies the artifact's bytes. DSSE envelopes
+// verify as pure Ed25519, or as Ed25519ph for a key declared so.
+func TestEd25519Convention(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(root, WithPublicKey("k", pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vph, err := New(root, WithPublicKeyDetails("k", pub, "PKIX_ED25519_PH"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyOnly := func(content any) *bundle.Bundle {
+		pb := &protobundle.Bundle{MediaType: bundle.MediaTypeV03, VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: "k"}}}}
+		switch c := content.(type) {
+		case *protocommon.MessageSignature:
+			pb.Content = &protobundle.Bundle_MessageSignature{MessageSignature: c}
+		case *protodsse.Envelope:
+			pb.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: c}
+		}
+		b, err := bundle.FromProto(pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	sum := sha512.Sum512(artifactA)
+	ph, err := priv.Sign(rand.Reader, sum[:], &ed25519.Options{Hash: crypto.SHA512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pure := ed25519.Sign(priv, artifactA)
+	reader := func() Artifact { return ArtifactReader(bytes.NewReader(artifactA)) }
+	digest := func() Artifact { return ArtifactDigest(crypto.SHA512, sum[:]) }
+	p := policy.PublicKey(pub)
+
+	for _, a := range []func() Artifact{reader, digest} {
+		if _, err := v.Verify(keyOnly(&protocommon.MessageSignature{Signature: ph}), a(), p); err != nil {
+			t.Fatalf("Ed25519ph message signature: %v", err)
+		}
+		withDigest := &protocommon.MessageSignature{Signature: ph, MessageDigest: &protocommon.HashOutput{
+			Algorithm: protocommon.HashAlgorithm_SHA2_512, Digest: sum[:]}}
+		if _, err := v.Verify(keyOnly(withDigest), a(), p); err != nil {
+			t.Fatalf("Ed25519ph message signature with digest: %v", err)
+		}
+		_, err := v.Verify(keyOnly(&protocommon.MessageSignature{Signature: pure}), a(), p)
+		wantStep(t, err, StepSignature, "pure Ed25519 over the artifact is not accepted")
+	}
+
+	// DSSE: pure Ed25519 over the PAE, unless the key is declared Ed25519ph.
+	payload := []byte(statementJSON(subjectJSON("a", artifactA)))
+	env := func(sig []byte) *protodsse.Envelope {
+		return &protodsse.Envelope{PayloadType: InTotoPayloadType, Payload: payload, Signatures: []*protodsse.Signature{{Sig: sig}}}
+	}
+	pae := dsse.PAE(InTotoPayloadType, payload)
+	pureEnv := keyOnly(env(ed25519.Sign(priv, pae)))
+	paeSum := sha512.Sum512(pae)
+	phSig, _ := priv.Sign(rand.Reader, paeSum[:], &ed25519.Options{Hash: crypto.SHA512})
+	phEnv := keyOnly(env(phSig))
+	if _, err := v.Verify(pureEnv, reader(), p); err != nil {
+		t.Fatalf("pure Ed25519 DSSE: %v", err)
+	}
+	_, err = v.Verify(phEnv, reader(), p)
+	wantStep(t, err, StepSignature, "DSSE envelope")
+	if _, err := vph.Verify(phEnv, reader(), p); err != nil {
+		t.Fatalf("Ed25519ph DSSE for a key declared PKIX_ED25519_PH: %v", err)
+	}
+	_, err = vph.Verify(pureEnv, reader(), p)
+	wantStep(t, err, StepSignature, "DSSE envelope")
 }

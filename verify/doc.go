@@ -32,6 +32,23 @@
 // (WithPublicKeyDetails, a trusted root's key details for logs), and sigil's
 // allow-list, never from the bundle.
 //
+// # Ed25519
+//
+// A message signature by an Ed25519 key verifies as Ed25519ph (RFC 8032)
+// over the artifact's SHA-512 digest, the form sigil's signer writes and
+// the one the Sigstore algorithm registry recommends for hashedrekord
+// (Rekor v2 logs no other): a signature that only a digest accompanies —
+// the bundle's message digest, a log entry's, a caller's ArtifactDigest —
+// can be checked only if it was made over that digest. A pure Ed25519
+// signature over the artifact's bytes does not verify, not even when the
+// caller supplies the bytes: the same bundle would then verify against a
+// file and fail against its digest and in every log, and cosign's pure
+// Ed25519 bundles carry an empty message digest, which bundle.Parse
+// rejects. A DSSE envelope signed by an Ed25519 key verifies as pure
+// Ed25519 over its pre-authentication encoding, which the bundle holds
+// whole. A key declared "PKIX_ED25519_PH" (WithPublicKeyDetails) verifies
+// envelopes as Ed25519ph too.
+//
 // # Audit mode
 //
 // Audit runs every check Verify runs without stopping at the first failure
