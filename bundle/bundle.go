@@ -160,7 +160,9 @@ func (b *Bundle) Proto() *protobundle.Bundle {
 var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
 
 // Parse parses and structurally validates a bundle in its JSON encoding, as
-// described in the package documentation. Unknown fields are rejected. Every
+// described in the package documentation. Unknown fields are rejected, and
+// so are the forms the protobuf JSON mapping tolerates but the bundle format
+// does not use (see the package documentation, "Canonical JSON"). Every
 // error wraps ErrMalformed; an unknown media type also wraps
 // ErrUnsupportedMediaType. Input larger than 32 MiB is rejected.
 func Parse(data []byte) (*Bundle, error) {
@@ -170,6 +172,9 @@ func Parse(data []byte) (*Bundle, error) {
 	var pb protobundle.Bundle
 	if err := unmarshalOptions.Unmarshal(data, &pb); err != nil {
 		return nil, malformed("%s", protojsonError(err))
+	}
+	if err := checkCanonical(data, pb.ProtoReflect().Descriptor()); err != nil {
+		return nil, malformed("not canonical bundle JSON: %v", err)
 	}
 	return newBundle(&pb)
 }

@@ -636,6 +636,32 @@ func TestParseRejects(t *testing.T) {
 				return append([]byte(`{"mediaType":"x",`), bytes.TrimPrefix(data, []byte("{"))...)
 			},
 			want: `duplicate field "mediaType"`},
+		// Canonical JSON only (the package documentation, "Canonical JSON").
+		{name: "proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification_material"`), 1)
+			},
+			want: `field "verification_material" of Bundle is spelled as in the protobuf schema, not "verificationMaterial"`},
+		{name: "nested proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"messageDigest"`), []byte(`"message_digest"`), 1)
+			},
+			want: `field "message_digest" of MessageSignature is spelled as in the protobuf schema`},
+		{name: "enum number", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature", "messageDigest")["algorithm"] = 1
+			},
+			want: `enum field "algorithm" is the number 1, not a name`},
+		{name: "URL-safe base64", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				c := at(t, m, "verificationMaterial", "certificate")
+				raw := c["rawBytes"].(string)
+				if !strings.ContainsAny(raw, "+/") {
+					t.Fatal("certificate base64 has no + or /")
+				}
+				c["rawBytes"] = strings.NewReplacer("+", "-", "/", "_").Replace(raw)
+			},
+			want: `bytes field "rawBytes" is URL-safe base64, not standard base64`},
 		{name: "truncated", base: baseV03,
 			raw:  func(data []byte) []byte { return data[:len(data)/2] },
 			want: "unexpected EOF"},
@@ -760,6 +786,12 @@ func TestParseAccepts(t *testing.T) {
 					t.Errorf("digest %v %x, want none", ms.DigestAlgorithm, ms.Digest)
 				}
 			}},
+		{name: "unpadded base64 and null fields", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				c := at(t, m, "verificationMaterial", "certificate")
+				c["rawBytes"] = strings.TrimRight(c["rawBytes"].(string), "=")
+				at(t, m, "verificationMaterial")["timestampVerificationData"] = nil
+			}},
 		{name: "DSSE with empty payload", base: baseDSSE,
 			mutate: func(t testing.TB, m map[string]any) { delete(at(t, m, "dsseEnvelope"), "payload") }},
 		{name: "public key without hint", base: baseKey,
@@ -768,10 +800,6 @@ func TestParseAccepts(t *testing.T) {
 				if hint, ok := b.PublicKeyHint(); hint != "" || !ok {
 					t.Errorf("PublicKeyHint() = %q, %v; want \"\", true", hint, ok)
 				}
-			}},
-		{name: "proto field names", base: baseV03,
-			raw: func(data []byte) []byte {
-				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification_material"`), 1)
 			}},
 	}
 	for _, tt := range tests {
