@@ -1,9 +1,13 @@
 package verify
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
 	"strings"
 	"testing"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/policy"
+	"github.com/sigil-dev/sigil/trustroot"
 )
 
 // boundsCase is a bundle built to make Verify work as hard as bundle.Parse's
@@ -22,7 +27,7 @@ type boundsCase struct {
 	v       *Verifier
 	p       policy.Policy
 	payload []byte
-	ok      bool // whether Verify must succeed
+	fails   Step // the step Verify must fail at; 0: it must succeed
 }
 
 // boundsBundleSize is the JSON size the worst cases aim at: just under
@@ -64,11 +69,13 @@ func boundsCases(tb testing.TB) []*boundsCase {
 	}
 	v := k.verifier(tb)
 	bMany, bLimit, bName := build(many), build(atLimit), build(name)
+	tlogV, bTlog := largeTlogEntries(tb)
 	return []*boundsCase{
-		{name: "many-subjects", b: bMany, v: v, p: k.policy(), payload: []byte(many)},
-		{name: "many-subjects-other-signer", b: bMany, v: v, p: policy.PublicKey(other.key.Public()), payload: []byte(many)},
-		{name: "subject-limit-and-large-predicate", b: bLimit, v: v, p: k.policy(), payload: []byte(atLimit), ok: true},
-		{name: "huge-subject-name", b: bName, v: v, p: k.policy(), payload: []byte(name), ok: true},
+		{name: "tlog-entries-large-bodies", b: bTlog, v: tlogV, p: policy.UnsafeAnySigner(), payload: artifactA, fails: StepTransparencyLog},
+		{name: "many-subjects", b: bMany, v: v, p: k.policy(), payload: []byte(many), fails: StepSignature},
+		{name: "many-subjects-other-signer", b: bMany, v: v, p: policy.PublicKey(other.key.Public()), payload: []byte(many), fails: StepPolicy},
+		{name: "subject-limit-and-large-predicate", b: bLimit, v: v, p: k.policy(), payload: []byte(atLimit)},
+		{name: "huge-subject-name", b: bName, v: v, p: k.policy(), payload: []byte(name)},
 	}
 }
 
@@ -79,8 +86,13 @@ func (c *boundsCase) verify() error {
 
 func (c *boundsCase) check(tb testing.TB) {
 	tb.Helper()
-	if err := c.verify(); (err == nil) != c.ok {
-		tb.Fatalf("%s: Verify: %v, want success %v", c.name, err, c.ok)
+	err := c.verify()
+	var verr *Error
+	switch {
+	case c.fails == 0 && err != nil:
+		tb.Fatalf("%s: %v", c.name, err)
+	case c.fails != 0 && (!errors.As(err, &verr) || verr.Step != c.fails):
+		tb.Fatalf("%s: %v, want a failure at %v", c.name, err, c.fails)
 	}
 }
 
@@ -119,7 +131,6 @@ func TestBoundsCases(t *testing.T) {
 	for _, c := range boundsCases(t) {
 		c.check(t)
 	}
-	_ = bytes.MinRead
 }
 
 // BenchmarkDecodeStatement decodes each worst case's statement alone.
@@ -131,4 +142,47 @@ func BenchmarkDecodeStatement(b *testing.B) {
 			reportCPU(b, func() { decodeStatement(c.payload) })
 		})
 	}
+}
+
+// largeTlogEntries is a real public-good bundle with as many log entries as
+// Parse allows, each with a large, valid JSON body its log never signed.
+func largeTlogEntries(tb testing.TB) (*Verifier, *bundle.Bundle) {
+	tb.Helper()
+	root, err := trustroot.FromFile("../testdata/conformance/trusted_roots/production.trusted_root.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := New(root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	data, err := os.ReadFile("../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		tb.Fatal(err)
+	}
+	vm := m["verificationMaterial"].(map[string]any)
+	entry := vm["tlogEntries"].([]any)[0].(map[string]any)
+	per := boundsBundleSize / limits.MaxTlogEntries / 4 * 3
+	body := `{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"` +
+		sha256Hex(artifactA) + `"}},"signature":{"content":"` + strings.Repeat("A", per-200) + `"}}}`
+	var entries []any
+	for range limits.MaxTlogEntries {
+		e := maps.Clone(entry)
+		e["canonicalizedBody"] = base64.StdEncoding.EncodeToString([]byte(body))
+		entries = append(entries, e)
+	}
+	vm["tlogEntries"] = entries
+	out, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := bundle.Parse(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v, b
 }

@@ -7,9 +7,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -275,4 +279,41 @@ func TestEd25519Convention(t *testing.T) {
 	}
 	_, err = vph.Verify(pureEnv, reader(), p)
 	wantStep(t, err, StepSignature, "DSSE envelope")
+}
+
+// TestRealStatements: every in-toto statement of the conformance corpus's
+// DSSE bundles decodes strictly, as encoding/json reads it.
+func TestRealStatements(t *testing.T) {
+	n := 0
+	err := filepath.WalkDir("../testdata/conformance", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(d.Name(), "sigstore") && !strings.HasPrefix(d.Name(), "bundle") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var b struct {
+			DSSEEnvelope *struct{ Payload, PayloadType string } `json:"dsseEnvelope"`
+		}
+		if json.Unmarshal(data, &b) != nil || b.DSSEEnvelope == nil || b.DSSEEnvelope.PayloadType != InTotoPayloadType {
+			return nil
+		}
+		payload, err := base64.StdEncoding.DecodeString(b.DSSEEnvelope.Payload)
+		if err != nil {
+			return nil
+		}
+		if _, err := decodeStatement(payload); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		checkStatementAgreement(t, payload)
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 25 {
+		t.Fatalf("only %d statements found", n)
+	}
 }
