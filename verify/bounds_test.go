@@ -30,10 +30,6 @@ type boundsCase struct {
 	fails   Step // the step Verify must fail at; 0: it must succeed
 }
 
-// boundsBundleSize is the JSON size the worst cases aim at: just under
-// limits.MaxBundleSize, leaving room for the rest of the bundle.
-const boundsBundleSize = limits.MaxBundleSize - 2<<20
-
 func boundsCases(tb testing.TB) []*boundsCase {
 	tb.Helper()
 	k := newKit(tb)
