@@ -164,7 +164,8 @@ var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
 // so are the forms the protobuf JSON mapping tolerates but the bundle format
 // does not use (see the package documentation, "Canonical JSON"). Every
 // error wraps ErrMalformed; an unknown media type also wraps
-// ErrUnsupportedMediaType. Input larger than 32 MiB is rejected.
+// ErrUnsupportedMediaType. Input larger than 32 MiB is rejected, and so is
+// a DSSE payload larger than 16 MiB.
 func Parse(data []byte) (*Bundle, error) {
 	if len(data) > limits.MaxBundleSize {
 		return nil, malformed("%d bytes exceeds the %d-byte limit", len(data), limits.MaxBundleSize)
@@ -327,6 +328,9 @@ func (b *Bundle) parseContent(pb *protobundle.Bundle) error {
 		}
 		if e.GetPayloadType() == "" {
 			return malformed("DSSE envelope without payload type")
+		}
+		if n := len(e.GetPayload()); n > limits.MaxDSSEPayloadSize {
+			return malformed("DSSE payload of %d bytes exceeds the %d-byte limit", n, limits.MaxDSSEPayloadSize)
 		}
 		if n := len(e.GetSignatures()); n != 1 {
 			return malformed("DSSE envelope with %d signatures, need exactly 1", n)

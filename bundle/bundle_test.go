@@ -508,6 +508,11 @@ func TestParseRejects(t *testing.T) {
 				at(t, m, "messageSignature", "messageDigest")["digest"] = b64(31)
 			},
 			want: "message digest of 31 bytes for SHA-256"},
+		{name: "DSSE payload over the limit", base: baseDSSE,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "dsseEnvelope")["payload"] = b64(limits.MaxDSSEPayloadSize + 1)
+			},
+			want: "DSSE payload of 16777217 bytes exceeds the 16777216-byte limit"},
 		{name: "DSSE with 0 signatures", base: baseDSSE,
 			mutate: func(t testing.TB, m map[string]any) { at(t, m, "dsseEnvelope")["signatures"] = []any{} },
 			want:   "DSSE envelope with 0 signatures, need exactly 1"},
@@ -647,6 +652,11 @@ func TestParseRejects(t *testing.T) {
 				return bytes.Replace(data, []byte(`"messageDigest"`), []byte(`"message_digest"`), 1)
 			},
 			want: `field "message_digest" of MessageSignature is spelled as in the protobuf schema`},
+		{name: "escaped proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification\u005fmaterial"`), 1)
+			},
+			want: `field "verification_material" of Bundle is spelled as in the protobuf schema`},
 		{name: "enum number", base: baseV03,
 			mutate: func(t testing.TB, m map[string]any) {
 				at(t, m, "messageSignature", "messageDigest")["algorithm"] = 1
@@ -660,6 +670,17 @@ func TestParseRejects(t *testing.T) {
 					t.Fatal("certificate base64 has no + or /")
 				}
 				c["rawBytes"] = strings.NewReplacer("+", "-", "/", "_").Replace(raw)
+			},
+			want: `bytes field "rawBytes" is URL-safe base64, not standard base64`},
+		{name: "escaped URL-safe base64", base: baseV03,
+			raw: func(data []byte) []byte {
+				// The certificate in URL-safe base64, its first - or _ escaped.
+				j := bytes.Index(data, []byte(`"rawBytes": "`)) + len(`"rawBytes": "`)
+				k := j + bytes.IndexByte(data[j:], '"')
+				v := strings.NewReplacer("+", "-", "/", "_").Replace(string(data[j:k]))
+				i := strings.IndexAny(v, "-_")
+				v = v[:i] + map[byte]string{'-': `\u002d`, '_': `\u005f`}[v[i]] + v[i+1:]
+				return append(append(append([]byte{}, data[:j]...), v...), data[k:]...)
 			},
 			want: `bytes field "rawBytes" is URL-safe base64, not standard base64`},
 		{name: "truncated", base: baseV03,
@@ -791,6 +812,10 @@ func TestParseAccepts(t *testing.T) {
 				c := at(t, m, "verificationMaterial", "certificate")
 				c["rawBytes"] = strings.TrimRight(c["rawBytes"].(string), "=")
 				at(t, m, "verificationMaterial")["timestampVerificationData"] = nil
+			}},
+		{name: "DSSE payload at the limit", base: baseDSSE,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "dsseEnvelope")["payload"] = b64(limits.MaxDSSEPayloadSize)
 			}},
 		{name: "DSSE with empty payload", base: baseDSSE,
 			mutate: func(t testing.TB, m map[string]any) { delete(at(t, m, "dsseEnvelope"), "payload") }},

@@ -104,8 +104,8 @@ func AssembleDSSE(ctx context.Context, m *Material, payloadType string, payload,
 	if err != nil {
 		return nil, err
 	}
-	if payloadType == "" {
-		return nil, errors.New("sign: empty DSSE payload type")
+	if err := checkPayload(payloadType, payload); err != nil {
+		return nil, err
 	}
 	if len(signature) == 0 {
 		return nil, errors.New("sign: empty signature")

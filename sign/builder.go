@@ -13,6 +13,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/signer"
 )
@@ -124,10 +125,11 @@ func (b *BundleBuilder) signDigest(ctx context.Context, alg crypto.Hash, digest 
 
 // SignDSSE signs payload in a DSSE envelope of payloadType and returns the
 // bundle. The key signs the envelope's pre-authentication encoding (PAE):
-// hashed with the credential's hash function, or itself for Ed25519.
+// hashed with the credential's hash function, or itself for Ed25519. The
+// payload may be at most 16 MiB, the most a bundle may carry.
 func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payload []byte) (*bundle.Bundle, error) {
-	if payloadType == "" {
-		return nil, errors.New("sign: empty DSSE payload type")
+	if err := checkPayload(payloadType, payload); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -148,13 +150,26 @@ func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payloa
 // InTotoPayloadType and returns the bundle. The statement must have a
 // predicate type and at least one subject, each with at least one digest;
 // SHA-2 digests ("sha256", "sha384", "sha512") must be lowercase hex of the
-// right length. Statements of a million subjects are accepted.
+// right length. Statements of up to 32,768 subjects are accepted, the most
+// verifiers read.
 func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bundle.Bundle, error) {
 	payload, err := encodeStatement(st)
 	if err != nil {
 		return nil, err
 	}
 	return b.SignDSSE(ctx, InTotoPayloadType, payload)
+}
+
+// checkPayload checks a DSSE payload type and payload against what bundles
+// may carry.
+func checkPayload(payloadType string, payload []byte) error {
+	if payloadType == "" {
+		return errors.New("sign: empty DSSE payload type")
+	}
+	if len(payload) > limits.MaxDSSEPayloadSize {
+		return fmt.Errorf("sign: DSSE payload of %d bytes exceeds the %d-byte limit", len(payload), limits.MaxDSSEPayloadSize)
+	}
+	return nil
 }
 
 // material returns who the bundle names as its signer: the credential's

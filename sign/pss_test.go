@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sigil-dev/sigil/policy"
@@ -107,5 +108,32 @@ func wantStep(t *testing.T, err error, step verify.Step) {
 	var verr *verify.Error
 	if !errors.As(err, &verr) || verr.Step != step {
 		t.Fatalf("want failure at %v, got %v", step, err)
+	}
+}
+
+// TestDSSEPayloadLimit: a payload larger than a bundle may carry is refused
+// before it is signed, by SignDSSE and AssembleDSSE alike.
+func TestDSSEPayloadLimit(t *testing.T) {
+	cred, err := signer.FromKey(key("p256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sign.NewBundleBuilder(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 16<<20+1)
+	if bun, err := b.SignDSSE(context.Background(), "text/plain", big); bun != nil || err == nil || !strings.Contains(err.Error(), "exceeds the 16777216-byte limit") {
+		t.Fatalf("SignDSSE: %v", err)
+	}
+	m, err := sign.KeyMaterial(cred.PublicKey(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bun, err := sign.AssembleDSSE(context.Background(), m, "text/plain", big, []byte{1}); bun != nil || err == nil || !strings.Contains(err.Error(), "exceeds the 16777216-byte limit") {
+		t.Fatalf("AssembleDSSE: %v", err)
+	}
+	if _, err := b.SignDSSE(context.Background(), "text/plain", big[:16<<20]); err != nil {
+		t.Fatalf("SignDSSE at the limit: %v", err)
 	}
 }

@@ -45,8 +45,8 @@ func FuzzLoadCache(f *testing.F) {
 	}
 	f.Add(seed)
 	initial := repo.rootJSON(1)
+	dir := f.TempDir() // one per fuzzing process; each input overwrites the cache
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, tufStateFile), data, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ func boundsCases(tb testing.TB) []*boundsCase {
 	k := newKit(tb)
 	other := newKit(tb)
 	// The payload as large as the bundle allows: base64 grows it by 4/3.
-	room := boundsBundleSize / 4 * 3
+	room := min(boundsBundleSize/4*3, limits.MaxDSSEPayloadSize)
 	head := `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://sigil.test/p","subject":[`
 	sub := subjectJSON("a", artifactA)
 
@@ -49,7 +49,7 @@ func boundsCases(tb testing.TB) []*boundsCase {
 	// One enormous subject name.
 	name := head + `{"name":"` + strings.Repeat("n", room-len(head)-len(sub)-8) + `","digest":{"sha256":"` + sha256Hex(artifactA) + `"}}]}`
 
-	build := func(payload string) *bundle.Bundle {
+	build := func(k *kit, payload string) *bundle.Bundle {
 		data, err := protojson.Marshal(k.dsseProto(tb, InTotoPayloadType, []byte(payload)))
 		if err != nil {
 			tb.Fatal(err)
@@ -64,7 +64,9 @@ func boundsCases(tb testing.TB) []*boundsCase {
 		return b
 	}
 	v := k.verifier(tb)
-	bMany, bLimit, bName := build(many), build(atLimit), build(name)
+	bMany, bLimit, bName := build(k, many), build(k, atLimit), build(k, name)
+	ed := k.withEd25519(tb)
+	bEd := build(ed, atLimit)
 	tlogV, bTlog := largeTlogEntries(tb)
 	return []*boundsCase{
 		{name: "tlog-entries-large-bodies", b: bTlog, v: tlogV, p: policy.UnsafeAnySigner(), payload: artifactA, fails: StepTransparencyLog},
@@ -72,6 +74,9 @@ func boundsCases(tb testing.TB) []*boundsCase {
 		{name: "many-subjects-other-signer", b: bMany, v: v, p: policy.PublicKey(other.key.Public()), payload: []byte(many), fails: StepPolicy},
 		{name: "subject-limit-and-large-predicate", b: bLimit, v: v, p: k.policy(), payload: []byte(atLimit)},
 		{name: "huge-subject-name", b: bName, v: v, p: k.policy(), payload: []byte(name)},
+		// Pure Ed25519 signs the whole PAE, which must be built and hashed
+		// with SHA-512.
+		{name: "subject-limit-and-large-predicate-ed25519", b: bEd, v: v, p: ed.policy(), payload: []byte(atLimit)},
 	}
 }
 

@@ -7,6 +7,7 @@ package verify
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -99,11 +100,26 @@ func (k *kit) material() *protobundle.VerificationMaterial {
 		Certificate: &protocommon.X509Certificate{RawBytes: k.leaf.Raw}}}
 }
 
+// withEd25519 returns a copy of the kit whose signer has an Ed25519 key.
+func (k *kit) withEd25519(tb testing.TB) *kit {
+	tb.Helper()
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	e := *k
+	e.key, e.leaf = priv, k.issue(tb, pub)
+	return &e
+}
+
 // dsseProto signs payload in a DSSE envelope with the kit's key.
 func (k *kit) dsseProto(tb testing.TB, payloadType string, payload []byte) *protobundle.Bundle {
 	tb.Helper()
-	sum := sha256.Sum256(dsse.PAE(payloadType, payload))
-	sig, err := k.key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	var sig []byte
+	var err error
+	if ed, ok := k.key.(ed25519.PrivateKey); ok {
+		sig = ed25519.Sign(ed, dsse.PAE(payloadType, payload))
+	} else {
+		sum := sha256.Sum256(dsse.PAE(payloadType, payload))
+		sig, err = k.key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}

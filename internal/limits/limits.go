@@ -9,6 +9,13 @@ const (
 	// below it.
 	MaxBundleSize = 32 << 20
 
+	// MaxDSSEPayloadSize bounds the payload of a bundle's DSSE envelope.
+	// In-toto statements are kilobytes (a model-signing manifest of ten
+	// thousand files is about two megabytes); the bound halves the work of
+	// checking and decoding the largest payload a bundle could otherwise
+	// hold (verify's BenchmarkBounds).
+	MaxDSSEPayloadSize = 16 << 20
+
 	// MaxTrustedRootSize bounds a trusted_root.json or ClientTrustConfig file.
 	MaxTrustedRootSize = 4 << 20
 
