@@ -187,7 +187,7 @@ type signer struct {
 // statement is decoded strictly: a field given twice, or spelled in another
 // case ("SUBJECT"), fails the bundle, so that no other decoder of the same
 // payload reads different subjects than sigil matched; at most
-// 4096 subjects are read (limits.MaxStatementSubjects).
+// 32,768 subjects are read; the envelope payload is at most 16 MiB.
 //
 // Evidence is treated by kind. Every transparency-log entry in the bundle
 // must verify: an entry from an unknown log, or one that fails any check,
