@@ -160,9 +160,12 @@ func (b *Bundle) Proto() *protobundle.Bundle {
 var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
 
 // Parse parses and structurally validates a bundle in its JSON encoding, as
-// described in the package documentation. Unknown fields are rejected. Every
+// described in the package documentation. Unknown fields are rejected, and
+// so are the forms the protobuf JSON mapping tolerates but the bundle format
+// does not use (see the package documentation, "Canonical JSON"). Every
 // error wraps ErrMalformed; an unknown media type also wraps
-// ErrUnsupportedMediaType. Input larger than 32 MiB is rejected.
+// ErrUnsupportedMediaType. Input larger than 32 MiB is rejected, and so is
+// a DSSE payload larger than 16 MiB.
 func Parse(data []byte) (*Bundle, error) {
 	if len(data) > limits.MaxBundleSize {
 		return nil, malformed("%d bytes exceeds the %d-byte limit", len(data), limits.MaxBundleSize)
@@ -170,6 +173,9 @@ func Parse(data []byte) (*Bundle, error) {
 	var pb protobundle.Bundle
 	if err := unmarshalOptions.Unmarshal(data, &pb); err != nil {
 		return nil, malformed("%s", protojsonError(err))
+	}
+	if err := checkCanonical(data, pb.ProtoReflect().Descriptor()); err != nil {
+		return nil, malformed("not canonical bundle JSON: %v", err)
 	}
 	return newBundle(&pb)
 }
@@ -300,6 +306,11 @@ func (b *Bundle) parseContent(pb *protobundle.Bundle) error {
 		}
 		m := &MessageSignature{Signature: ms.GetSignature()}
 		if d := ms.GetMessageDigest(); d != nil {
+			if len(d.GetDigest()) == 0 {
+				// cosign writes one for Ed25519 keys, whose signatures are
+				// then not over a digest at all.
+				return malformed("empty message digest (a messageDigest without a digest; omit messageDigest or give the artifact's digest)")
+			}
 			h, err := hashFromProto(d.GetAlgorithm())
 			if err != nil {
 				return err
@@ -317,6 +328,9 @@ func (b *Bundle) parseContent(pb *protobundle.Bundle) error {
 		}
 		if e.GetPayloadType() == "" {
 			return malformed("DSSE envelope without payload type")
+		}
+		if n := len(e.GetPayload()); n > limits.MaxDSSEPayloadSize {
+			return malformed("DSSE payload of %d bytes exceeds the %d-byte limit", n, limits.MaxDSSEPayloadSize)
 		}
 		if n := len(e.GetSignatures()); n != 1 {
 			return malformed("DSSE envelope with %d signatures, need exactly 1", n)

@@ -374,6 +374,19 @@ func proof0(t testing.TB, m map[string]any) map[string]any {
 
 func b64(n int) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xab}, n)) }
 
+// withPayload replaces the DSSE payload of a bundle's JSON with n bytes,
+// editing the text (re-encoding a large bundle through a map is slow).
+func withPayload(data []byte, n int) []byte {
+	const key = `"payload": "`
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		panic("no payload")
+	}
+	i += len(key)
+	j := i + bytes.IndexByte(data[i:], '"')
+	return slices.Concat(data[:i], []byte(b64(n)), data[j:])
+}
+
 // repeat returns n copies of v.
 func repeat(v any, n int) []any {
 	out := make([]any, n)
@@ -485,6 +498,19 @@ func TestParseRejects(t *testing.T) {
 				at(t, m, "messageSignature", "messageDigest")["algorithm"] = "SHA3_256"
 			},
 			want: "unsupported digest algorithm SHA3_256"},
+		{name: "empty message digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) { at(t, m, "messageSignature")["messageDigest"] = map[string]any{} },
+			want:   "empty message digest"},
+		{name: "message digest without digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature")["messageDigest"] = map[string]any{"algorithm": "SHA2_512"}
+			},
+			want: "empty message digest"},
+		{name: "message digest with empty digest", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature")["messageDigest"] = map[string]any{"algorithm": "SHA2_256", "digest": ""}
+			},
+			want: "empty message digest"},
 		{name: "unspecified digest algorithm", base: baseV03,
 			mutate: func(t testing.TB, m map[string]any) {
 				delete(at(t, m, "messageSignature", "messageDigest"), "algorithm")
@@ -495,6 +521,9 @@ func TestParseRejects(t *testing.T) {
 				at(t, m, "messageSignature", "messageDigest")["digest"] = b64(31)
 			},
 			want: "message digest of 31 bytes for SHA-256"},
+		{name: "DSSE payload over the limit", base: baseDSSE,
+			raw:  func(data []byte) []byte { return withPayload(data, limits.MaxDSSEPayloadSize+1) },
+			want: "DSSE payload of 16777217 bytes exceeds the 16777216-byte limit"},
 		{name: "DSSE with 0 signatures", base: baseDSSE,
 			mutate: func(t testing.TB, m map[string]any) { at(t, m, "dsseEnvelope")["signatures"] = []any{} },
 			want:   "DSSE envelope with 0 signatures, need exactly 1"},
@@ -623,6 +652,48 @@ func TestParseRejects(t *testing.T) {
 				return append([]byte(`{"mediaType":"x",`), bytes.TrimPrefix(data, []byte("{"))...)
 			},
 			want: `duplicate field "mediaType"`},
+		// Canonical JSON only (the package documentation, "Canonical JSON").
+		{name: "proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification_material"`), 1)
+			},
+			want: `field "verification_material" of Bundle is spelled as in the protobuf schema, not "verificationMaterial"`},
+		{name: "nested proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"messageDigest"`), []byte(`"message_digest"`), 1)
+			},
+			want: `field "message_digest" of MessageSignature is spelled as in the protobuf schema`},
+		{name: "escaped proto field name", base: baseV03,
+			raw: func(data []byte) []byte {
+				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification\u005fmaterial"`), 1)
+			},
+			want: `field "verification_material" of Bundle is spelled as in the protobuf schema`},
+		{name: "enum number", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				at(t, m, "messageSignature", "messageDigest")["algorithm"] = 1
+			},
+			want: `enum field "algorithm" is the number 1, not a name`},
+		{name: "URL-safe base64", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				c := at(t, m, "verificationMaterial", "certificate")
+				raw := c["rawBytes"].(string)
+				if !strings.ContainsAny(raw, "+/") {
+					t.Fatal("certificate base64 has no + or /")
+				}
+				c["rawBytes"] = strings.NewReplacer("+", "-", "/", "_").Replace(raw)
+			},
+			want: `bytes field "rawBytes" is URL-safe base64, not standard base64`},
+		{name: "escaped URL-safe base64", base: baseV03,
+			raw: func(data []byte) []byte {
+				// The certificate in URL-safe base64, its first - or _ escaped.
+				j := bytes.Index(data, []byte(`"rawBytes": "`)) + len(`"rawBytes": "`)
+				k := j + bytes.IndexByte(data[j:], '"')
+				v := strings.NewReplacer("+", "-", "/", "_").Replace(string(data[j:k]))
+				i := strings.IndexAny(v, "-_")
+				v = v[:i] + map[byte]string{'-': `\u002d`, '_': `\u005f`}[v[i]] + v[i+1:]
+				return append(append(append([]byte{}, data[:j]...), v...), data[k:]...)
+			},
+			want: `bytes field "rawBytes" is URL-safe base64, not standard base64`},
 		{name: "truncated", base: baseV03,
 			raw:  func(data []byte) []byte { return data[:len(data)/2] },
 			want: "unexpected EOF"},
@@ -747,6 +818,14 @@ func TestParseAccepts(t *testing.T) {
 					t.Errorf("digest %v %x, want none", ms.DigestAlgorithm, ms.Digest)
 				}
 			}},
+		{name: "unpadded base64 and null fields", base: baseV03,
+			mutate: func(t testing.TB, m map[string]any) {
+				c := at(t, m, "verificationMaterial", "certificate")
+				c["rawBytes"] = strings.TrimRight(c["rawBytes"].(string), "=")
+				at(t, m, "verificationMaterial")["timestampVerificationData"] = nil
+			}},
+		{name: "DSSE payload at the limit", base: baseDSSE,
+			raw: func(data []byte) []byte { return withPayload(data, limits.MaxDSSEPayloadSize) }},
 		{name: "DSSE with empty payload", base: baseDSSE,
 			mutate: func(t testing.TB, m map[string]any) { delete(at(t, m, "dsseEnvelope"), "payload") }},
 		{name: "public key without hint", base: baseKey,
@@ -755,10 +834,6 @@ func TestParseAccepts(t *testing.T) {
 				if hint, ok := b.PublicKeyHint(); hint != "" || !ok {
 					t.Errorf("PublicKeyHint() = %q, %v; want \"\", true", hint, ok)
 				}
-			}},
-		{name: "proto field names", base: baseV03,
-			raw: func(data []byte) []byte {
-				return bytes.Replace(data, []byte(`"verificationMaterial"`), []byte(`"verification_material"`), 1)
 			}},
 	}
 	for _, tt := range tests {

@@ -29,6 +29,19 @@
 // entry that lacks an inclusion proof, and a version 0.1 or 0.2 bundle whose
 // chain holds more than the leaf, keep their version (see MarshalJSON).
 //
+// # Canonical JSON
+//
+// Bundles are read in the JSON form every Sigstore client writes, the
+// protobuf JSON mapping's canonical output: field names in camelCase (their
+// JSON names), enum values by name, bytes in standard base64. The mapping
+// also lets parsers accept proto field names ("verification_material"),
+// enum numbers and URL-safe base64; Parse rejects them, as the Sigstore
+// client specification advises: clients that do not decode through
+// protobuf may reject or misread them, and a bundle must not verify for
+// some verifiers and not for others. What the mapping defines one way only
+// stays accepted: unpadded base64, null for an unset field, 64-bit integers
+// as JSON strings or numbers.
+//
 // # Errors
 //
 // Every error from Parse and FromProto wraps ErrMalformed; errors.Is(err,

@@ -3,6 +3,7 @@ package policy
 import (
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -197,9 +198,14 @@ func (p extension) Evaluate(in *Input) error {
 
 type subjectDN struct{ m Matcher }
 
-// SubjectDN requires a certificate whose subject distinguished name, in the
-// RFC 2253 form of pkix.Name.String (for example "CN=release-bot,O=Example
-// Corp,C=US"), matches m. The zero Matcher rejects every input.
+// SubjectDN requires a certificate whose subject distinguished name matches
+// m, written as RFC 2253 writes it (pkix.RDNSequence.String): every
+// attribute of the subject as the certificate encodes it, last RDN first,
+// multi-valued RDNs joined by "+", for example "CN=release-bot,O=Example
+// Corp,C=US". Repeated attributes all appear: a subject
+// "C=US, CN=attacker, CN=release-bot" is "CN=release-bot,CN=attacker,C=US",
+// which Exact("CN=release-bot,C=US") does not match (pkix.Name.String, by
+// contrast, keeps only the last CN). The zero Matcher rejects every input.
 func SubjectDN(m Matcher) Policy { return subjectDN{m} }
 
 func (p subjectDN) String() string { return "subject(" + p.m.String() + ")" }
@@ -218,7 +224,11 @@ func (p subjectDN) Evaluate(in *Input) error {
 	if in == nil || in.Certificate == nil {
 		return violation(p, "signer has no certificate")
 	}
-	if dn := in.Certificate.Subject.String(); !p.m.Match(dn) {
+	var rdns pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(in.Certificate.RawSubject, &rdns); err != nil || len(rest) != 0 {
+		return violation(p, "subject is not a distinguished name")
+	}
+	if dn := rdns.String(); !p.m.Match(dn) {
 		return violation(p, "subject %q does not match", dn)
 	}
 	return nil

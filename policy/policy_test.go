@@ -531,6 +531,38 @@ func TestSubjectDN(t *testing.T) {
 	})
 }
 
+// TestSubjectDNFullSequence: SubjectDN sees every RDN of the subject as the
+// certificate encodes it, so repeated attributes (which pkix.Name keeps only
+// the last of) and the encoded order both count.
+func TestSubjectDNFullSequence(t *testing.T) {
+	cn := func(v string) pkix.AttributeTypeAndValue {
+		return pkix.AttributeTypeAndValue{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: v}
+	}
+	o := pkix.AttributeTypeAndValue{Type: asn1.ObjectIdentifier{2, 5, 4, 10}, Value: "Example Corp"}
+	// Subject CN=attacker, CN=release-bot: pkix.Name.String says "CN=release-bot".
+	twoCNs := newCert(t, &x509.Certificate{Subject: pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{cn("attacker"), cn("release-bot")}}})
+	if got := twoCNs.Subject.String(); got != "CN=release-bot" {
+		t.Fatalf("pkix.Name.String() = %q; the test no longer shows the ambiguity", got)
+	}
+	// CN before O in the encoding (Go's own templates put O first).
+	cnFirst := newCert(t, &x509.Certificate{Subject: pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{cn("release-bot"), o}}})
+	// One multi-valued RDN.
+	multi := newCert(t, &x509.Certificate{RawSubject: mustMarshal(t, pkix.RDNSequence{{cn("release-bot"), o}})})
+	runEval(t, []evalCase{
+		{name: "repeated CN", p: policy.SubjectDN(policy.Exact("CN=release-bot")), in: certInput(twoCNs),
+			wantReason: `subject "CN=release-bot,CN=attacker" does not match`},
+		{name: "repeated CN regexp", p: policy.SubjectDN(mustRegexp(t, "CN=release-bot")), in: certInput(twoCNs),
+			wantReason: `subject "CN=release-bot,CN=attacker" does not match`},
+		{name: "repeated CN exact", p: policy.SubjectDN(policy.Exact("CN=release-bot,CN=attacker")), in: certInput(twoCNs)},
+		{name: "encoded order", p: policy.SubjectDN(policy.Exact("O=Example Corp,CN=release-bot")), in: certInput(cnFirst)},
+		{name: "canonical order", p: policy.SubjectDN(policy.Exact("CN=release-bot,O=Example Corp")), in: certInput(cnFirst),
+			wantReason: `subject "O=Example Corp,CN=release-bot" does not match`},
+		{name: "multi-valued", p: policy.SubjectDN(policy.Exact("CN=release-bot+O=Example Corp")), in: certInput(multi)},
+		{name: "multi-valued split", p: policy.SubjectDN(policy.Exact("O=Example Corp,CN=release-bot")), in: certInput(multi),
+			wantReason: `subject "CN=release-bot+O=Example Corp" does not match`},
+	})
+}
+
 // plainKey is a public key type without an Equal method.
 type plainKey struct{ b []byte }
 

@@ -25,6 +25,9 @@ type Material struct {
 	// chain is the leaf's chain, leaf first, as the credential or the
 	// certificate provider gave it; bundles carry it with WithFullChain.
 	chain []*x509.Certificate
+	// keyDetails names the credential's digest-signing algorithm (see
+	// LogRequest.KeyDetails); empty for the key's default.
+	keyDetails string
 }
 
 // ErrInvalidSignature is wrapped by the error AssembleMessage and
@@ -107,8 +110,8 @@ func AssembleDSSE(ctx context.Context, m *Material, payloadType string, payload,
 	if err != nil {
 		return nil, err
 	}
-	if payloadType == "" {
-		return nil, errors.New("sign: empty DSSE payload type")
+	if err := checkPayload(payloadType, payload); err != nil {
+		return nil, err
 	}
 	if len(signature) == 0 {
 		return nil, errors.New("sign: empty signature")

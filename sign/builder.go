@@ -13,6 +13,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
+	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/signer"
 )
@@ -121,10 +122,11 @@ func (b *BundleBuilder) signDigest(ctx context.Context, alg crypto.Hash, digest 
 
 // SignDSSE signs payload in a DSSE envelope of payloadType and returns the
 // bundle. The key signs the envelope's pre-authentication encoding (PAE):
-// hashed with the credential's hash function, or itself for Ed25519.
+// hashed with the credential's hash function, or itself for Ed25519. The
+// payload may be at most 16 MiB, the most a bundle may carry.
 func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payload []byte) (*bundle.Bundle, error) {
-	if payloadType == "" {
-		return nil, errors.New("sign: empty DSSE payload type")
+	if err := checkPayload(payloadType, payload); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -145,7 +147,8 @@ func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payloa
 // InTotoPayloadType and returns the bundle. The statement must have a
 // predicate type and at least one subject, each with at least one digest;
 // SHA-2 digests ("sha256", "sha384", "sha512") must be lowercase hex of the
-// right length. Statements of a million subjects are accepted.
+// right length. Statements of up to 32,768 subjects are accepted, the most
+// verifiers read.
 func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bundle.Bundle, error) {
 	payload, err := encodeStatement(st)
 	if err != nil {
@@ -154,15 +157,27 @@ func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bund
 	return b.SignDSSE(ctx, InTotoPayloadType, payload)
 }
 
+// checkPayload checks a DSSE payload type and payload against what bundles
+// may carry.
+func checkPayload(payloadType string, payload []byte) error {
+	if payloadType == "" {
+		return errors.New("sign: empty DSSE payload type")
+	}
+	if len(payload) > limits.MaxDSSEPayloadSize {
+		return fmt.Errorf("sign: DSSE payload of %d bytes exceeds the %d-byte limit", len(payload), limits.MaxDSSEPayloadSize)
+	}
+	return nil
+}
+
 // material returns who the bundle names as its signer: the credential's
 // certificate, one from the certificate provider, or its public key.
 func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
-	pub := b.cred.PublicKey()
+	pub, details := b.cred.PublicKey(), b.cred.KeyDetails()
 	if certs := b.cred.Certificates(); len(certs) > 0 {
-		return &Material{pub: pub, leaf: certs[0], chain: certs}, nil
+		return &Material{pub: pub, leaf: certs[0], chain: certs, keyDetails: details}, nil
 	}
 	if b.cfg.certs == nil {
-		return &Material{pub: pub, hint: b.cred.Hint()}, nil
+		return &Material{pub: pub, hint: b.cred.Hint(), keyDetails: details}, nil
 	}
 	chain, err := b.cfg.certs.Certificate(ctx, credentialSigner{b.cred, b.cfg.rand})
 	if err != nil {
@@ -174,7 +189,7 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	if !sigalg.EqualKeys(pub, chain[0].PublicKey) {
 		return nil, errors.New("sign: certificate provider returned a certificate for another key")
 	}
-	return &Material{pub: pub, leaf: chain[0], chain: chain}, nil
+	return &Material{pub: pub, leaf: chain[0], chain: chain, keyDetails: details}, nil
 }
 
 // credentialSigner lends a Credential's key to a CertificateProvider for a

@@ -20,7 +20,13 @@
 // model-signing manifest of many thousands of subjects is one statement).
 // The digest algorithm comes from the key (Credential.HashFunc), never from
 // the caller: SHA-256 for ECDSA P-256 and RSA, SHA-384 for P-384, SHA-512
-// for P-521 and Ed25519 (Ed25519ph for digests, pure Ed25519 for DSSE).
+// for P-521 and Ed25519. Ed25519 keys sign artifacts (message signatures)
+// as Ed25519ph over the SHA-512 digest, since a digest is all that a bundle,
+// a log entry or a digest-only verifier has, and DSSE envelopes as pure
+// Ed25519 over the pre-authentication encoding; verify accepts exactly
+// these forms (cosign v3.1.3's verify-blob --key still expects pure
+// Ed25519 for message signatures, and sigstore-js verifies no Ed25519
+// message signature).
 //
 // A signature made elsewhere — by a signing service, or an HSM driven by
 // other software — becomes a bundle with AssembleMessage or AssembleDSSE,

@@ -53,7 +53,7 @@ func finish(ctx context.Context, cfg *config, m *Material, msg *bundle.MessageSi
 			&protocommon.RFC3161SignedTimestamp{SignedTimestamp: der})
 	}
 	if len(cfg.tlogs) > 0 {
-		req := &LogRequest{Message: msg, Envelope: env, Certificate: m.leaf, PublicKey: m.pub}
+		req := &LogRequest{Message: msg, Envelope: env, Certificate: m.leaf, PublicKey: m.pub, KeyDetails: m.keyDetails}
 		for i, l := range cfg.tlogs {
 			e, err := l.Append(ctx, req)
 			if err != nil {

@@ -383,6 +383,9 @@ func protoHashName(h crypto.Hash) string {
 // Rekor v2 records it.
 func keyDetails(r *sign.LogRequest) (string, error) {
 	alg, err := sigalg.ForKey(r.PublicKey)
+	if r.KeyDetails != "" {
+		alg, err = sigalg.ForKeyDetails(r.KeyDetails)
+	}
 	if err != nil {
 		return "", err
 	}

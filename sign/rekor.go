@@ -127,6 +127,7 @@ func (l *rekorLog) Append(ctx context.Context, e *LogRequest) (*bundle.TlogEntry
 	}
 	te, err := l.c.Append(ctx, &rekorclient.Request{
 		Message: e.Message, Envelope: e.Envelope, Certificate: e.Certificate, PublicKey: e.PublicKey,
+		KeyDetails: e.KeyDetails,
 	})
 	if err != nil {
 		return nil, serviceErr(err)

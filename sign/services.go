@@ -48,6 +48,12 @@ type LogRequest struct {
 	// PublicKey is the signer's public key; with a certificate it is the
 	// certificate's key.
 	PublicKey crypto.PublicKey
+	// KeyDetails names the signer's algorithm, as protobuf-specs'
+	// PublicKeyDetails does ("PKIX_RSA_PSS_2048_SHA256"; Ed25519 keys are
+	// "PKIX_ED25519" and sign digests as Ed25519ph); empty means the key's
+	// default algorithm (RSA PKCS#1 v1.5 for RSA). A Rekor v2 entry records
+	// it (see signer.Credential.KeyDetails).
+	KeyDetails string
 }
 
 // A CertificateProvider issues a certificate for a key, as Fulcio does for

@@ -73,7 +73,9 @@ func WithHint(hint string) Option {
 
 // WithRSAPSS makes an RSA key sign with RSA-PSS (SHA-256, MGF1-SHA-256, salt
 // as long as the hash) instead of the default RSA PKCS#1 v1.5. Verifiers must
-// be told to expect PSS for the key. It is an error for a key that is not
+// be told to expect PSS for the key: nothing in a bundle says it (sigil's
+// verify.WithPublicKeyDetails, with the name "PKIX_RSA_PSS_2048_SHA256" or
+// its 3072 and 4096-bit forms). It is an error for a key that is not
 // RSA, and with [WithCertificateChain], because verifiers assume PKCS#1 v1.5
 // for certificate keys.
 func WithRSAPSS() Option {
@@ -225,6 +227,19 @@ func (c *Credential) Hint() string { return c.hint }
 // for ECDSA P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521 and Ed25519
 // (signed as Ed25519ph). It is what sigil's verifier expects for the key.
 func (c *Credential) HashFunc() crypto.Hash { return c.digestAlg.Hash() }
+
+// KeyDetails returns the protobuf-specs PublicKeyDetails name of the key's
+// signature algorithm, as SignMessage uses it: "PKIX_ECDSA_P256_SHA_256",
+// "PKIX_RSA_PKCS1V15_2048_SHA256", "PKIX_RSA_PSS_2048_SHA256" (WithRSAPSS),
+// "PKIX_ED25519". Digests are signed by the same algorithm, except that
+// Ed25519 keys sign them as Ed25519ph. Rekor v2 entries record it.
+func (c *Credential) KeyDetails() string {
+	d, err := sigalg.KeyDetails(c.msgAlg, c.pub)
+	if err != nil {
+		return "" // unreachable: every credential's key is on the allow-list
+	}
+	return d
+}
 
 // SignDigest signs a digest made with [Credential.HashFunc]. The signature is
 // ECDSA ASN.1 DER, RSA PKCS#1 v1.5 (or RSA-PSS, see [WithRSAPSS]), or

@@ -207,11 +207,11 @@ func BenchmarkVerify(b *testing.B) {
 	for _, c := range benchCases(b) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			reportCPU(b, func() {
 				if _, err := c.verify(); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
-	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 )
@@ -24,15 +22,16 @@ import (
 // InTotoPayloadType is the DSSE payload type of in-toto statements.
 const InTotoPayloadType = "application/vnd.in-toto+json"
 
-func (v *Verifier) verifyContent(b *bundle.Bundle, s *signer, a Artifact, entryDigests []rekor.Digest, res *Result) error {
+func (r *run) verifyContent(b *bundle.Bundle, s *signer, a Artifact, entryDigests []rekor.Digest, res *Result) error {
 	if m := b.MessageSignature(); m != nil {
 		return verifyMessage(m, s, a, entryDigests)
 	}
-	st, err := verifyEnvelope(b.Envelope(), s, a)
+	env := b.Envelope()
+	st, err := r.verifyEnvelope(env, s, a)
 	if err != nil {
 		return err
 	}
-	res.Statement = st
+	res.PayloadType, res.Statement = env.PayloadType, st
 	return nil
 }
 
@@ -87,16 +86,25 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 		}
 	}
 	if err := alg.VerifyDigest(s.pub, digest, m.Signature); err != nil {
+		if s.alg == sigalg.Ed25519 {
+			err = fmt.Errorf("%w (Ed25519 message signatures verify as Ed25519ph over the SHA-512 digest; pure Ed25519 over the artifact is not accepted)", err)
+		}
 		return fail(StepSignature, err)
 	}
 	return nil
 }
 
-func verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Statement, error) {
-	if err := s.alg.Verify(s.pub, dsse.PAE(env.PayloadType, env.Payload), env.Signature); err != nil {
+func (r *run) verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Statement, error) {
+	inToto := env.PayloadType == InTotoPayloadType
+	if !inToto && !r.anyPayloadType && !r.v.cfg.payloadTypes[env.PayloadType] {
+		// Checked first: a Verifier that does not expect this payload type
+		// has no reason to hash it.
+		return nil, fail(StepSignature, fmt.Errorf("DSSE payload type %q is not in-toto (%s); accept it with AllowPayloadType", truncate(env.PayloadType), InTotoPayloadType))
+	}
+	if err := verifyPAE(s, env); err != nil {
 		return nil, fail(StepSignature, fmt.Errorf("DSSE envelope: %w", err))
 	}
-	if env.PayloadType != InTotoPayloadType {
+	if !inToto {
 		// Not a statement: the payload itself is the artifact.
 		if a.none {
 			return nil, nil
@@ -106,7 +114,7 @@ func verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Statement, er
 		}
 		return nil, nil
 	}
-	st, err := parseStatement(env.Payload)
+	st, err := decodeStatement(env.Payload)
 	if err != nil {
 		return nil, fail(StepSignature, err)
 	}
@@ -119,20 +127,13 @@ func verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Statement, er
 	return st, nil
 }
 
-func parseStatement(payload []byte) (*Statement, error) {
-	var st Statement
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return nil, fmt.Errorf("in-toto statement: %w", err)
+// verifyPAE checks the envelope's signature over its pre-authentication
+// encoding, hashing the payload in place where the algorithm signs a digest.
+func verifyPAE(s *signer, env *bundle.Envelope) error {
+	if !s.alg.Prehashed() {
+		return s.alg.Verify(s.pub, dsse.PAE(env.PayloadType, env.Payload), env.Signature)
 	}
-	switch st.Type {
-	case "https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1":
-	default:
-		return nil, fmt.Errorf("in-toto statement: unknown _type %q", st.Type)
-	}
-	if len(st.Subject) == 0 || len(st.Subject) > limits.MaxStatementSubjects {
-		return nil, fmt.Errorf("in-toto statement: %d subjects", len(st.Subject))
-	}
-	return &st, nil
+	return s.alg.VerifyDigest(s.pub, dsse.Digest(s.alg.Hash(), env.PayloadType, env.Payload), env.Signature)
 }
 
 func matchSubject(st *Statement, a Artifact) error {

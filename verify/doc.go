@@ -51,8 +51,10 @@
 // process (otherName, directoryName, ...) in a critical extension is
 // rejected, on every path through it.
 //
-// Public-key bundles verify only with a key the caller trusts
-// (WithPublicKey). The signature algorithm comes from the key and sigil's
+// Public-key bundles verify only with a key the caller trusts (WithPublicKey,
+// or WithPublicKeyDetails to declare its algorithm, as RSA-PSS keys need). The
+// signature algorithm comes from the key, or the algorithm declared for it
+// (WithPublicKeyDetails, a trusted root's key details for logs), and sigil's
 // allow-list, never from the bundle.
 //
 // # Revocation
@@ -101,6 +103,34 @@
 // without removeFromCRL entries; delta CRLs, partitioned CRLs (an issuing
 // distribution point) and indirect CRLs are rejected by New, since sigil
 // does not process their scope. A Verifier takes at most 64 CRLs.
+//
+// # Ed25519
+//
+// A message signature by an Ed25519 key verifies as Ed25519ph (RFC 8032)
+// over the artifact's SHA-512 digest, the form sigil's signer writes and
+// the one the Sigstore algorithm registry recommends for hashedrekord
+// (Rekor v2 logs no other): a signature that only a digest accompanies —
+// the bundle's message digest, a log entry's, a caller's ArtifactDigest —
+// can be checked only if it was made over that digest. A pure Ed25519
+// signature over the artifact's bytes does not verify, not even when the
+// caller supplies the bytes: the same bundle would then verify against a
+// file and fail against its digest and in every log, and cosign's pure
+// Ed25519 bundles carry an empty message digest, which bundle.Parse
+// rejects. A DSSE envelope signed by an Ed25519 key verifies as pure
+// Ed25519 over its pre-authentication encoding, which the bundle holds
+// whole. A key declared "PKIX_ED25519_PH" (WithPublicKeyDetails) verifies
+// envelopes as Ed25519ph too.
+//
+// # Bounds
+//
+// The work of a Verify call is bounded by the bundle, whatever its
+// content: bundle.Parse limits the bundle to 32 MiB, a DSSE payload to
+// 16 MiB, log entries and timestamps to 32 each; Verify reads at most
+// 32,768 in-toto subjects and runs the policy before it hashes or decodes
+// the payload. BenchmarkBounds builds the worst cases (a 16 MiB statement
+// of 167,000 subjects, one at the subject limit with a large
+// predicate, 32 large log entries) and measures each beside the cost of
+// hashing its payload once.
 //
 // # Audit mode
 //

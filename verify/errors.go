@@ -5,7 +5,8 @@ import "errors"
 // Step names a stage of verification. An *Error carries the step that failed.
 type Step int
 
-// The verification steps, in the order Verify runs them.
+// The verification steps, in the order Verify runs them, but for
+// StepPolicy (see there).
 const (
 	// StepBundle: the bundle or an argument to Verify is unusable.
 	StepBundle Step = iota + 1
@@ -30,11 +31,16 @@ const (
 	StepRevocation
 	// StepSCT: too few signed certificate timestamps verified.
 	StepSCT
-	// StepSignature: the signature over the artifact or DSSE envelope is invalid.
+	// StepSignature: the signature over the artifact or DSSE envelope is
+	// invalid, or the envelope holds what the Verifier does not accept: a
+	// payload type other than in-toto's that AllowPayloadType did not name,
+	// or an in-toto statement that does not decode strictly.
 	StepSignature
 	// StepArtifact: the signature is valid but the artifact is not the one signed.
 	StepArtifact
-	// StepPolicy: everything verified, but the signer is not the expected one.
+	// StepPolicy: the signer verified but is not the expected one. The
+	// policy runs before the signature and artifact checks (so a bundle can
+	// fail here with a bad signature too), after every other step.
 	StepPolicy
 )
 

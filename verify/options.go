@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sigil-dev/sigil/internal/sigalg"
 )
 
 // An Option configures a Verifier. Options are checked together by New.
@@ -23,11 +25,13 @@ type config struct {
 	crls                    []*preparedCRL
 	checker                 RevocationChecker
 	caSigners               bool
+	payloadTypes            map[string]bool
 }
 
 type trustedKey struct {
 	hint string
 	pub  crypto.PublicKey
+	alg  sigalg.Algorithm // the key's declared algorithm; zero: derived from the key
 }
 
 func (t *threshold) set1(n int, name string) error {
@@ -120,7 +124,32 @@ func WithPublicKey(hint string, pub crypto.PublicKey) Option {
 		if pub == nil {
 			return errors.New("verify: WithPublicKey: nil key")
 		}
-		c.keys = append(c.keys, trustedKey{hint, pub})
+		c.keys = append(c.keys, trustedKey{hint: hint, pub: pub})
+		return nil
+	}
+}
+
+// WithPublicKeyDetails trusts pub, as WithPublicKey does, for the signature
+// algorithm details names: a protobuf-specs PublicKeyDetails name, as a
+// trusted root's keys declare theirs. It is how a Verifier learns that an
+// RSA key signs with RSA-PSS ("PKIX_RSA_PSS_2048_SHA256", as
+// signer.WithRSAPSS makes it sign), which nothing in a bundle may decide;
+// bundles of the key then verify only with that algorithm. details must be
+// the current name of an algorithm of sigil's allow-list for pub's type and
+// size, else New fails. May be given several times.
+func WithPublicKeyDetails(hint string, pub crypto.PublicKey, details string) Option {
+	return func(c *config) error {
+		if pub == nil {
+			return errors.New("verify: WithPublicKeyDetails: nil key")
+		}
+		alg, err := sigalg.ForKeyDetails(details)
+		if err != nil {
+			return fmt.Errorf("verify: WithPublicKeyDetails: %w", err)
+		}
+		if want, err := sigalg.KeyDetails(alg, pub); err != nil || want != details {
+			return fmt.Errorf("verify: WithPublicKeyDetails: %q does not describe a %T key of this size (%v)", details, pub, err)
+		}
+		c.keys = append(c.keys, trustedKey{hint: hint, pub: pub, alg: alg})
 		return nil
 	}
 }
@@ -151,6 +180,29 @@ func UnsafeAllowCASigningCertificates() Option {
 			return errors.New("verify: UnsafeAllowCASigningCertificates given twice")
 		}
 		c.caSigners = true
+		return nil
+	}
+}
+
+// AllowPayloadType makes the Verifier accept DSSE envelopes of payloadType,
+// a payload type other than in-toto's, whose payload is then the artifact
+// itself: the artifact must be the payload's bytes (or their digest), and
+// Result.PayloadType reports the type. By default only in-toto statements
+// (InTotoPayloadType) verify, as the Sigstore client specification
+// requires: a DSSE envelope of any other type fails at StepSignature before
+// its signature is checked. May be given several times.
+func AllowPayloadType(payloadType string) Option {
+	return func(c *config) error {
+		switch payloadType {
+		case "":
+			return errors.New("verify: AllowPayloadType(\"\"): empty payload type")
+		case InTotoPayloadType:
+			return fmt.Errorf("verify: AllowPayloadType(%q): in-toto statements are always accepted", payloadType)
+		}
+		if c.payloadTypes == nil {
+			c.payloadTypes = map[string]bool{}
+		}
+		c.payloadTypes[payloadType] = true
 		return nil
 	}
 }

@@ -21,7 +21,13 @@ type Result struct {
 	// SCTs counts the signed certificate timestamps that verified, from
 	// distinct CT logs (CT logs of one operator count once).
 	SCTs int
-	// Statement is the in-toto statement of a DSSE bundle, or nil.
+	// PayloadType is the payload type of a DSSE bundle's envelope:
+	// InTotoPayloadType, or one the Verifier was told to accept
+	// (AllowPayloadType). It is empty for a message-signature bundle.
+	PayloadType string
+	// Statement is the in-toto statement of a DSSE bundle of
+	// InTotoPayloadType, decoded strictly (see Verifier.Verify); nil for
+	// other bundles.
 	Statement *Statement
 }
 
@@ -78,7 +84,10 @@ type Timestamp struct {
 	Operator string
 }
 
-// Statement is a verified in-toto statement.
+// Statement is a verified in-toto statement. Predicate is the predicate's
+// JSON object exactly as signed (checked to be valid JSON, not otherwise
+// interpreted), or nil when the statement has none; it shares memory with
+// the bundle's envelope payload and must not be modified.
 type Statement struct {
 	Type          string          `json:"_type"`
 	PredicateType string          `json:"predicateType"`

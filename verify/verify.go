@@ -189,8 +189,18 @@ type signer struct {
 // when it has none); the observer-timestamp threshold; the signing
 // certificate's path to a trusted CA at every verified time, its revocation
 // status (with WithCRLs, WithCRLFiles or WithRevocationChecker) and its
-// SCTs; the artifact against what the bundle and its entries say was
-// signed; the signature; the policy.
+// SCTs (for a public-key bundle, the trusted key); the policy, over the
+// verified signer; the artifact against what the bundle and its entries say
+// was signed, and the signature. The policy runs before the content is
+// hashed or decoded, so a bundle from a signer the policy rejects costs no
+// more than its signer's checks.
+//
+// A DSSE envelope must carry an in-toto statement (InTotoPayloadType)
+// unless the Verifier accepts its payload type (AllowPayloadType). The
+// statement is decoded strictly: a field given twice, or spelled in another
+// case ("SUBJECT"), fails the bundle, so that no other decoder of the same
+// payload reads different subjects than sigil matched; at most
+// 32,768 subjects are read; the envelope payload is at most 16 MiB.
 //
 // Evidence is treated by kind. Every transparency-log entry in the bundle
 // must verify: an entry from an unknown log, or one that fails any check,
@@ -217,6 +227,8 @@ type run struct {
 	// timestampWitnesses are the witnesses (see witness) of the verified
 	// observer timestamps.
 	timestampWitnesses map[string]bool
+	// anyPayloadType accepts DSSE envelopes of every payload type (SelfCheck).
+	anyPayloadType bool
 }
 
 // fail records a failed check and reports whether to stop.
@@ -272,14 +284,17 @@ func (r *run) verify(b *bundle.Bundle, artifact Artifact, p policy.Policy) *Resu
 	} else {
 		res.Signer = Signer{PublicKey: s.pub, KeyHint: s.hint}
 	}
-	if artifactErr == nil {
-		if err := v.verifyContent(b, s, artifact, entryDigests, res); err != nil && r.fail(asError(err)) {
-			return nil
-		}
-	}
+	// The policy depends only on the signer, verified by now: it runs
+	// before the content is hashed and decoded, so a bundle from a signer
+	// the caller does not expect costs no more than its certificate check.
 	if p != nil {
 		in := &policy.Input{Certificate: s.cert, PublicKey: s.pub}
 		if err := p.Evaluate(in); err != nil && r.fail(fail(StepPolicy, err)) {
+			return nil
+		}
+	}
+	if artifactErr == nil {
+		if err := r.verifyContent(b, s, artifact, entryDigests, res); err != nil && r.fail(asError(err)) {
 			return nil
 		}
 	}
@@ -318,9 +333,12 @@ func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
 	if found == nil {
 		return nil, fail(StepKey, fmt.Errorf("public-key bundle (hint %q) but no trusted key for it (use WithPublicKey)", hint))
 	}
-	alg, err := sigalg.ForKey(found.pub)
-	if err != nil {
-		return nil, fail(StepKey, err)
+	alg := found.alg
+	if alg.IsZero() {
+		var err error
+		if alg, err = sigalg.ForKey(found.pub); err != nil {
+			return nil, fail(StepKey, err)
+		}
 	}
 	return &signer{pub: found.pub, alg: alg, hint: hint}, nil
 }

@@ -354,8 +354,8 @@ func TestAudit(t *testing.T) {
 	for _, f := range rep.Failures {
 		steps = append(steps, f.Step)
 	}
-	if rep.Verified() || rep.Result != nil || len(steps) != 2 || steps[0] != verify.StepArtifact || steps[1] != verify.StepPolicy {
-		t.Fatalf("want artifact and policy failures and no result, got %v (result %v)", steps, rep.Result != nil)
+	if rep.Verified() || rep.Result != nil || len(steps) != 2 || steps[0] != verify.StepPolicy || steps[1] != verify.StepArtifact {
+		t.Fatalf("want policy and artifact failures (in Verify's order) and no result, got %v (result %v)", steps, rep.Result != nil)
 	}
 
 	// A bad SET and a bad artifact: both reported, in Verify's order.

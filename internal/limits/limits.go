@@ -9,6 +9,13 @@ const (
 	// below it.
 	MaxBundleSize = 32 << 20
 
+	// MaxDSSEPayloadSize bounds the payload of a bundle's DSSE envelope.
+	// In-toto statements are kilobytes (a model-signing manifest of ten
+	// thousand files is about two megabytes); the bound halves the work of
+	// checking and decoding the largest payload a bundle could otherwise
+	// hold (verify's BenchmarkBounds).
+	MaxDSSEPayloadSize = 16 << 20
+
 	// MaxTrustedRootSize bounds a trusted_root.json or ClientTrustConfig file.
 	MaxTrustedRootSize = 4 << 20
 
@@ -34,8 +41,12 @@ const (
 	// MaxSCTs bounds the signed certificate timestamps read from one certificate.
 	MaxSCTs = 32
 
-	// MaxStatementSubjects bounds the subjects of one in-toto statement.
-	MaxStatementSubjects = 1 << 20
+	// MaxStatementSubjects bounds the subjects of one in-toto statement,
+	// which verify decodes (stopping at the first one beyond it) and sign
+	// writes. Attestations name a handful of artifacts; a release with
+	// thousands fits. The bound keeps the work of decoding the largest
+	// statement a bundle can hold within verify's budget (BenchmarkBounds).
+	MaxStatementSubjects = 1 << 15
 
 	// MaxCRLSize bounds one certificate revocation list a verifier is given
 	// (DER, or its PEM file), about 400,000 revoked certificates.

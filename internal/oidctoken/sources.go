@@ -83,10 +83,16 @@ func GitHubActions(ctx context.Context, c *httpx.Client, audience string) (strin
 	if err != nil {
 		return "", err
 	}
+	return parseGitHubActionsResponse(resp.Body)
+}
+
+// parseGitHubActionsResponse returns the token of a GitHub Actions ID-token
+// response, {"value": token}. Errors never quote the response.
+func parseGitHubActionsResponse(data []byte) (string, error) {
 	var body struct {
 		Value string `json:"value"`
 	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
+	if err := json.Unmarshal(data, &body); err != nil {
 		return "", fmt.Errorf("signer: GitHub Actions ID-token response is not JSON {\"value\": ...}: %v", jsonErrorKind(err))
 	}
 	if body.Value == "" {

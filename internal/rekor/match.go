@@ -84,7 +84,7 @@ func (b *Body) Match(s *Signed) (Digest, error) {
 		if b.Data.Alg != s.Algorithm.Hash() {
 			return Digest{}, fmt.Errorf("entry digests the DSSE envelope with %v, the signer signs it over %v", b.Data.Alg, s.Algorithm.Hash())
 		}
-		if !bytes.Equal(Sum(b.Data.Alg, dsse.PAE(s.PayloadType, s.Payload)), b.Data.Value) {
+		if !bytes.Equal(dsse.Digest(b.Data.Alg, s.PayloadType, s.Payload), b.Data.Value) {
 			return Digest{}, errors.New("digest differs from the DSSE envelope's")
 		}
 		return Digest{}, nil

@@ -2,6 +2,9 @@ package rekorclient
 
 import (
 	"bytes"
+	"encoding/hex"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
@@ -71,6 +74,33 @@ func FuzzValidate(f *testing.F) {
 		}
 		if c.validate(e, req) == nil && !bytes.Equal(e.Body, want.Body) {
 			t.Fatalf("validated another body: %q", e.Body)
+		}
+	})
+}
+
+// FuzzConflictUUID: reading the existing entry's UUID from a Rekor v1 409
+// response never panics, and what it returns is a UUID (64 or 80 hex
+// digits, nothing that could change the URL it is put in). Seeds:
+// testdata/fuzz/FuzzConflictUUID.
+func FuzzConflictUUID(f *testing.F) {
+	uuid := "108e9186e8c5677a" + strings.Repeat("3a", 32)
+	f.Add("https://rekor.sigstore.dev/api/v1/log/entries/"+uuid, []byte(`{"code":409}`))
+	f.Add("", []byte(`{"code":409,"message":"an equivalent entry already exists in the transparency log with UUID `+uuid+`"}`))
+	f.Fuzz(func(t *testing.T, location string, body []byte) {
+		resp := &httpx.Response{StatusCode: 409, Header: http.Header{}, Body: body}
+		if location != "" {
+			resp.Header.Set("Location", location)
+		}
+		got, err := conflictUUID(resp)
+		if err != nil {
+			if got != "" {
+				t.Fatal("UUID with error")
+			}
+			return
+		}
+		raw, herr := hex.DecodeString(got)
+		if herr != nil || (len(raw) != 32 && len(raw) != 40) || strings.ContainsAny(got, "/?#.%") {
+			t.Fatalf("conflictUUID returned %q", got)
 		}
 	})
 }

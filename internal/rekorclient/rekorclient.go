@@ -91,6 +91,25 @@ type Request struct {
 	Envelope    *bundle.Envelope
 	Certificate *x509.Certificate
 	PublicKey   crypto.PublicKey
+	// KeyDetails names the signature's algorithm (protobuf-specs
+	// PublicKeyDetails); empty for the key's default algorithm.
+	KeyDetails string
+}
+
+// algorithm returns the algorithm r's signature was made with: the one its
+// KeyDetails names, which must fit its key, or the key's default.
+func (r *Request) algorithm() (sigalg.Algorithm, error) {
+	if r.KeyDetails == "" {
+		return sigalg.ForKey(r.PublicKey)
+	}
+	alg, err := sigalg.ForKeyDetails(r.KeyDetails)
+	if err != nil {
+		return sigalg.Algorithm{}, err
+	}
+	if _, err := sigalg.KeyDetails(alg, r.PublicKey); err != nil {
+		return sigalg.Algorithm{}, fmt.Errorf("key details %s do not fit the signer's key: %w", r.KeyDetails, err)
+	}
+	return alg, nil
 }
 
 // Version is a Rekor API version.
@@ -369,7 +388,7 @@ type v2Verifier struct {
 // CreateEntryRequest) logging r in Rekor v2: always a hashedRekordRequestV002;
 // for an envelope, over the digest of its PAE.
 func V2Request(r *Request) ([]byte, error) {
-	alg, err := sigalg.ForKey(r.PublicKey)
+	alg, err := r.algorithm()
 	if err != nil {
 		return nil, fmt.Errorf("rekorclient: %w", err)
 	}
