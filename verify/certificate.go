@@ -96,8 +96,11 @@ func (c *preparedCA) checkTimes(leaf *x509.Certificate, times []time.Time) error
 
 // checkLeaf checks what makes a certificate fit to sign code, whoever issued it.
 func checkLeaf(c *x509.Certificate) error {
-	if c.IsCA {
-		return errors.New("signing certificate is a CA certificate")
+	// A CA certificate signs code only when its key usage rules out signing
+	// certificates (RFC 5280 4.2.1.3: keyCertSign is required for that), as
+	// in model_signing's certificate-method hierarchy.
+	if c.IsCA && (c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0) {
+		return errors.New("signing certificate is a CA certificate that may issue certificates")
 	}
 	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return errors.New("signing certificate lacks the digitalSignature key usage")
