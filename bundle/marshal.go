@@ -13,9 +13,9 @@ import (
 
 // MarshalJSON encodes the bundle as version 0.3 JSON, the format every
 // current Sigstore client reads. Older bundles are upgraded: the media type
-// becomes MediaTypeV03 and a certificate chain is reduced to its leaf
-// (version 0.3 carries only the leaf; verifiers take the rest from their
-// trusted root). A version 0.1 bundle with an entry that lacks an inclusion
+// becomes MediaTypeV03 and their certificate chain is reduced to its leaf
+// (verifiers take the rest from their trusted root). A version 0.3 bundle
+// keeps the certificate chain it carries (BYO-PKI signers write one). A version 0.1 bundle with an entry that lacks an inclusion
 // proof cannot be upgraded and is emitted with its original media type and
 // content.
 //
@@ -34,7 +34,7 @@ func (b *Bundle) MarshalJSON() ([]byte, error) {
 	}
 	if upgrade {
 		pb.MediaType = MediaTypeV03
-		if c, ok := pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok {
+		if c, ok := pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok && b.version != V03 {
 			pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_Certificate{
 				Certificate: &protocommon.X509Certificate{RawBytes: c.X509CertificateChain.GetCertificates()[0].GetRawBytes()},
 			}
