@@ -1,87 +1,26 @@
 package oms_test
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/examples/modelsign/internal/omsschema"
 	"github.com/sigil-dev/sigil/examples/modelsign/oms"
 )
 
 const specDir = "../testdata/oms-spec"
 
-// schemas holds the OMS v1.0 JSON Schemas (draft 2020-12), compiled.
-type schemas struct {
-	bundle, statement *jsonschema.Schema
-}
-
-func loadSchemas(t testing.TB) *schemas {
+func loadSchemas(t testing.TB) *omsschema.Schemas {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	ids := map[string]string{}
-	for _, name := range []string{"bundle", "envelope", "statement", "predicate"} {
-		f, err := os.Open(filepath.Join(specDir, "schemas-v1.0", name+".schema.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := doc.(map[string]any)["$id"].(string)
-		ids[name] = id
-		if err := c.AddResource(id, doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var s schemas
-	var err error
-	if s.bundle, err = c.Compile(ids["bundle"]); err != nil {
+	s, err := omsschema.Load(filepath.Join(specDir, "schemas-v1.0"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if s.statement, err = c.Compile(ids["statement"]); err != nil {
-		t.Fatal(err)
-	}
-	return &s
-}
-
-// validate checks a bundle against the bundle schema and its decoded DSSE
-// payload against the statement schema (which includes the predicate's), as
-// OMS §3.1 asks conformance suites to.
-func (s *schemas) validate(data []byte) error {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	if err := s.bundle.Validate(doc); err != nil {
-		return err
-	}
-	var b struct {
-		DSSEEnvelope struct {
-			Payload string `json:"payload"`
-		} `json:"dsseEnvelope"`
-	}
-	if err := json.Unmarshal(data, &b); err != nil {
-		return err
-	}
-	payload, err := base64.StdEncoding.DecodeString(b.DSSEEnvelope.Payload)
-	if err != nil {
-		return err
-	}
-	st, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
-	if err != nil {
-		return err
-	}
-	return s.statement.Validate(st)
+	return s
 }
 
 // methodOf names the signing method a bundle's material is for.
@@ -125,7 +64,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			schemaErr, parseErr := s.validate(data), parseOMS(data)
+			schemaErr, parseErr := s.Validate(data), parseOMS(data)
 			switch folder {
 			case "valid":
 				if schemaErr != nil || parseErr != nil {
@@ -160,7 +99,7 @@ func TestRealSignaturesAgainstSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.validate(data); err != nil {
+		if err := s.Validate(data); err != nil {
 			t.Errorf("%s: %v", d, err)
 		}
 	}
