@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/examples/modelsign/oms"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
@@ -63,11 +61,14 @@ func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := oms.CheckMethod(f.method, b); err != nil {
 		return fmt.Errorf("%s: %w", f.bundle, err)
 	}
-	var anchors []*x509.Certificate
+	opts := oms.VerifyOptions{IgnorePaths: ignore, IgnoreUnsignedFiles: f.ignoreUnsigned}
+	var res *verify.Result
+	var m *oms.Manifest
 	if f.method == "certificate" {
 		if len(f.certChain) == 0 {
 			return usagef("--cert-chain (the trust anchors) is required with --method certificate")
 		}
+		var anchors []*x509.Certificate
 		for _, p := range f.certChain {
 			certs, err := readCertificates(p)
 			if err != nil {
@@ -75,22 +76,13 @@ func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			anchors = append(anchors, certs...)
 		}
-	}
-	now := time.Now()
-	v, p, err := verifierFor(&f, b, anchors, now)
-	if err != nil {
-		return err
-	}
-	opts := oms.VerifyOptions{IgnorePaths: ignore, IgnoreUnsignedFiles: f.ignoreUnsigned}
-	res, m, err := oms.Verify(ctx, v, b, p, f.modelPath, opts)
-	var ve *verify.Error
-	if f.method == "certificate" && errors.As(err, &ve) && ve.Step == verify.StepSignature && oms.IsV01(b.Envelope().Payload) {
-		// model_signing v0.2.0's signatures are not DSSE signatures.
-		if m, err = oms.VerifyV02(ctx, b, anchors, now, f.modelPath, opts); err == nil {
-			fmt.Fprintf(stdout, "OK: %s verified (%d resources, model_signing v0.2.0 signature) signed by %q\n",
-				f.modelPath, len(m.Resources), b.Certificates()[0].Subject.String())
-			return nil
+		res, m, err = oms.VerifyCertificate(ctx, b, anchors, time.Now(), f.modelPath, opts)
+	} else {
+		v, p, verr := verifierFor(&f)
+		if verr != nil {
+			return verr
 		}
+		res, m, err = oms.Verify(ctx, v, b, p, f.modelPath, opts)
 	}
 	if err != nil {
 		return err
@@ -115,8 +107,8 @@ func readBundleFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// verifierFor returns the verifier and policy of the method.
-func verifierFor(f *verifyFlags, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time) (*verify.Verifier, policy.Policy, error) {
+// verifierFor returns the verifier and policy of the key and sigstore methods.
+func verifierFor(f *verifyFlags) (*verify.Verifier, policy.Policy, error) {
 	switch f.method {
 	case "key":
 		if f.publicKey == "" {
@@ -139,11 +131,6 @@ func verifierFor(f *verifyFlags, b *bundle.Bundle, anchors []*x509.Certificate, 
 		}
 		v, err := verify.New(root, verify.WithPublicKey(hint, pub))
 		return v, policy.PublicKey(pub), err
-	case "certificate":
-		v, err := oms.CertificateVerifier(b, anchors, now)
-		// Any signer whose certificate chains to an anchor: the anchors
-		// are the policy.
-		return v, policy.UnsafeAnySigner(), err
 	default: // sigstore
 		if f.identity == "" || f.identityProvider == "" {
 			return nil, nil, usagef("--identity and --identity-provider are required with --method sigstore")
@@ -187,6 +174,9 @@ func readPublicKey(path string) (crypto.PublicKey, error) {
 }
 
 func describeSigner(res *verify.Result) string {
+	if res == nil {
+		return "a model_signing v0.2.0 certificate signature"
+	}
 	s := res.Signer
 	switch {
 	case s.Certificate == nil:

@@ -6,11 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
 	"github.com/sigil-dev/sigil/verify"
 )
@@ -71,22 +73,32 @@ func anchorURL(anchor *x509.Certificate) string {
 	return fmt.Sprintf("https://%x.cert-chain.invalid", sum[:8])
 }
 
-// VerifyV02 verifies a certificate-method bundle written by model_signing
-// v0.2.0, whose signature is not a DSSE one (sigil's verify rightly rejects
-// it): v0.2.0 signed "DSSEV1 <type length> <type> <payload length> " followed
-// by Python's repr() of the payload bytes, hashed with SHA-256 whatever the
-// key. VerifyV02 accepts only that legacy form: the v0.1 predicate, an ECDSA
-// signing certificate that chains to one of anchors at now (as in
-// CertificateVerifier) and that signature over the envelope's payload; then
-// it verifies the model as Verify does.
-func VerifyV02(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time, modelPath string, opts VerifyOptions) (*Manifest, error) {
+// VerifyCertificate verifies a certificate-method bundle and the model at
+// modelPath: the signing certificate must chain to one of anchors at now (see
+// CertificateVerifier), and any signer it certifies is accepted. It also
+// verifies the bundles model_signing v0.2.0 wrote, whose signature is not a
+// DSSE one (sigil's verify rightly rejects it): v0.2.0 signed "DSSEV1 <type
+// length> <type> <payload length> " followed by Python's repr() of the
+// payload bytes, hashed with SHA-256 whatever the key. That form is accepted
+// only for a statement of the v0.1 predicate, an ECDSA signing certificate
+// validated as above, and only when the DSSE signature does not verify; the
+// Result is then nil. Errors are as Verify's.
+func VerifyCertificate(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time, modelPath string, opts VerifyOptions) (*verify.Result, *Manifest, error) {
+	v, err := CertificateVerifier(b, anchors, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, m, err := Verify(ctx, v, b, policy.UnsafeAnySigner(), modelPath, opts)
+	var ve *verify.Error
+	if errors.As(err, &ve) && ve.Step == verify.StepSignature && isV01(b.Envelope().Payload) {
+		m, err := verifyV02(ctx, b, anchors, now, modelPath, opts)
+		return nil, m, err
+	}
+	return res, m, err
+}
+
+func verifyV02(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time, modelPath string, opts VerifyOptions) (*Manifest, error) {
 	env := b.Envelope()
-	if env == nil || env.PayloadType != verify.InTotoPayloadType {
-		return nil, fmt.Errorf("%w: not a DSSE bundle of an in-toto statement", ErrMalformed)
-	}
-	if !IsV01(env.Payload) {
-		return nil, fmt.Errorf("%w: the v0.2.0 signature form is accepted only with the v0.1 predicate", ErrMalformed)
-	}
 	path, err := validatePath(b, anchors, now)
 	if err != nil {
 		return nil, err
@@ -97,7 +109,7 @@ func VerifyV02(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificat
 	}
 	digest := sha256.Sum256(paeV02(env.PayloadType, env.Payload))
 	if !ecdsa.VerifyASN1(pub, digest[:], env.Signature) {
-		return nil, &verify.Error{Step: verify.StepSignature, Err: fmt.Errorf("invalid v0.2.0 signature")}
+		return nil, &verify.Error{Step: verify.StepSignature, Err: fmt.Errorf("neither a DSSE nor a model_signing v0.2.0 signature")}
 	}
 	m, err := ParseStatement(env.Payload)
 	if err != nil {
@@ -109,9 +121,9 @@ func VerifyV02(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificat
 	return m, nil
 }
 
-// IsV01 reports whether payload is a statement of the v0.1 predicate type.
+// isV01 reports whether payload is a statement of the v0.1 predicate type.
 // It says nothing about a signature.
-func IsV01(payload []byte) bool {
+func isV01(payload []byte) bool {
 	var st struct {
 		PredicateType string `json:"predicateType"`
 	}

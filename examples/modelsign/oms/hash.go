@@ -109,29 +109,32 @@ func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		want := buf
-		if !j.whole {
-			want = buf[:min(int64(len(buf)), j.n-done)]
+		var n int
+		if j.whole {
+			// One byte more than the size the enumeration saw: a short read
+			// of exactly the rest ends the file without another read for
+			// EOF (one read per small file), a full one shows it grew.
+			want := buf[:min(int64(len(buf)), max(j.n-done, 0)+1)]
+			n, err = f.Read(want)
+			h.Write(want[:n])
+			done += int64(n)
+			if err == nil && n < len(want) && done == j.n || done > j.n {
+				break
+			}
+		} else {
+			want := buf[:min(int64(len(buf)), j.n-done)]
 			if len(want) == 0 {
 				break
 			}
-		}
-		var n int
-		if j.whole {
-			n, err = f.Read(want)
-		} else {
 			n, err = f.ReadAt(want, j.off+done)
+			h.Write(want[:n])
+			done += int64(n)
 		}
-		h.Write(want[:n])
-		done += int64(n)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", j.file.name, err)
-		}
-		if j.whole && done > j.n {
-			break
 		}
 	}
 	if done != j.n {
