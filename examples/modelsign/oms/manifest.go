@@ -283,7 +283,13 @@ type walker struct {
 	allowSymlinks bool
 	ignore        map[string]bool
 	files         []file
+	entries       int // directory entries visited, bounded by maxEntries
 }
+
+// maxEntries bounds the directory entries one enumeration visits: links to
+// directories can make a tree of few files exponentially wide. A variable
+// for tests only.
+var maxEntries = 4 * MaxResources
 
 // walk lists dir, whose real path is dir and resource name prefix is rel;
 // stack holds the real paths of dir and its ancestors, for cycle detection.
@@ -303,8 +309,8 @@ func (w *walker) walk(dir, rel string, stack []string) error {
 		if w.ignore[name] {
 			continue
 		}
-		if len(w.files) > MaxResources {
-			return fmt.Errorf("%w: more than %d files", ErrTooLarge, MaxResources)
+		if w.entries++; len(w.files) > MaxResources || w.entries > maxEntries {
+			return fmt.Errorf("%w: more than %d files or %d directory entries", ErrTooLarge, MaxResources, maxEntries)
 		}
 		p := filepath.Join(dir, e.Name())
 		mode := e.Type()
