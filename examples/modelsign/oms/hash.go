@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"sync"
 )
@@ -97,9 +96,16 @@ feed:
 
 var errChanged = errors.New("changed while it was hashed")
 
+// fileReader is an open model file (see openFile).
+type fileReader interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+}
+
 // hash reads the job's bytes once into h.
 func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
-	f, err := os.Open(j.file.path)
+	f, err := openFile(j.file.path)
 	if err != nil {
 		return err
 	}
