@@ -202,3 +202,32 @@ func TestIgnoreUnsignedFiles(t *testing.T) {
 		t.Fatalf("with --ignore-unsigned-files: exit %d: %s", code, out)
 	}
 }
+
+// TestVectorsVerify: the OMS valid test vectors are real signatures too
+// (over the v1.1.0 models of model-transparency); they verify.
+func TestVectorsVerify(t *testing.T) {
+	const vec = "testdata/oms-spec/test-vectors/v1.0/valid/"
+	for _, tc := range []struct {
+		bundle, model string
+		args          []string
+	}{
+		{"key.bundle.json", "v1.1.0-elliptic-key", keyArgs},
+		{"certificate.bundle.json", "v1.1.0-elliptic-key", certArgs},
+		{"sigstore.bundle.json", "v1.1.0-sigstore", sigstArgs},
+	} {
+		t.Run(tc.bundle, func(t *testing.T) {
+			model := filepath.Join(realDir, tc.model)
+			args := append([]string{"verify-model"}, tc.args...)
+			for i := range args {
+				if strings.HasPrefix(args[i], "keys/") {
+					args[i] = filepath.Join(realDir, args[i])
+				}
+			}
+			args = append(args, "--bundle", vec+tc.bundle, "--model-path", model,
+				"--ignore-paths", filepath.Join(model, "ignore-me"), "--ignore-paths", filepath.Join(model, "model.sig"))
+			if code, out := runCLI(t, args...); code != 0 {
+				t.Fatalf("exit %d: %s", code, out)
+			}
+		})
+	}
+}
