@@ -46,4 +46,18 @@
 // defaults and the caller's), hashes the files the manifest lists, and
 // returns a *MismatchError naming each changed, missing and extra file.
 // Extra files are tolerated with VerifyOptions.IgnoreUnsignedFiles.
+//
+// The three OMS signing methods map onto sigil as follows. key: a
+// signer.Credential with the hint model_signing writes (KeyHint), verified
+// with verify.WithPublicKey. certificate: a credential with the signing
+// certificate and its chain (signer.WithCertificateChain), whose bundle
+// carries the chain (WithCertificateChain), verified by VerifyCertificate
+// against the caller's trust anchors; CertificateVerifier validates the path
+// from the leaf through the bundle's certificates to an anchor and builds the
+// verifier's trusted root from it, so no bundle certificate is ever trusted
+// because it is there. VerifyCertificate also accepts the non-DSSE signatures
+// of model_signing v0.2.0. sigstore: a Fulcio certificate provider
+// (signer.NewFulcio) and a signing configuration, verified on a trusted root
+// with policy.Identity. CheckMethod checks that a bundle carries the
+// verification material of the method it is verified for.
 package oms
