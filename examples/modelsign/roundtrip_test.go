@@ -319,6 +319,7 @@ func TestCLIUsage(t *testing.T) {
 		{"sign-model", "--method", "key", "--model-path", model},
 		{"sign-model", "--method", "key", "--model-path", model, "--output-bundle", "x"},
 		{"sign-model", "--method", "sigstore", "--model-path", model, "--output-bundle", "x"},
+		{"sign-model", "--method", "certificate", "--model-path", model, "--output-bundle", "x", "--private-key", "k", "--signing-cert", "c"},
 		{"sign-model", "--method", "key", "--model-path", model, "--output-bundle", "x", "--ignore-paths", "/elsewhere"},
 		{"verify-model", "--method", "key", "--model-path", model},
 		{"verify-model", "--method", "certificate", "--model-path", model, "--bundle", "testdata/model-transparency/v1.1.0-certificate/model.sig"},

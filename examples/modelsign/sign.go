@@ -185,8 +185,8 @@ func signWithKey(ctx context.Context, f *signFlags, opts oms.Options) (*bundle.B
 }
 
 func signWithCertificate(ctx context.Context, f *signFlags, opts oms.Options) (*bundle.Bundle, *oms.Manifest, error) {
-	if f.privateKey == "" || f.signingCert == "" {
-		return nil, nil, usagef("--private-key and --signing-cert are required with --method certificate")
+	if f.privateKey == "" || f.signingCert == "" || len(f.certChain) == 0 {
+		return nil, nil, usagef("--private-key, --signing-cert and --cert-chain (the CA chain) are required with --method certificate")
 	}
 	key, err := loadKey(f.privateKey)
 	if err != nil {
