@@ -14,13 +14,15 @@ require (
 
 // Test dependencies: reference implementations sigil's own code is checked
 // against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note;
-// RFC 3161: digitorus/timestamp, the last version that needs no Go 1.27).
+// RFC 3161: digitorus/timestamp, the last version that needs no Go 1.27;
+// the OMS JSON Schemas of examples/modelsign: santhosh-tekuri/jsonschema).
 // sigstore/sigstore signs the TUF repositories tests build (go-tuf's
 // metadata.Sign takes its signature.Signer); the library reaches it only
 // through go-tuf.
 require (
 	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea
 	github.com/google/certificate-transparency-go v1.4.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sigstore/sigstore v1.10.6
 	golang.org/x/mod v0.42.0
 )
@@ -34,6 +36,7 @@ require (
 	github.com/secure-systems-lab/go-securesystemslib v0.11.0 // indirect
 	golang.org/x/sys v0.43.0 // indirect
 	golang.org/x/term v0.42.0 // indirect
+	golang.org/x/text v0.36.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20251202230838-ff82c1b0f217 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
 )

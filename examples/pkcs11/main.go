@@ -2,7 +2,7 @@
 // token (an HSM; SoftHSM2 in tests), and verifies the bundle it made.
 //
 //	pkcs11 [-module /usr/lib/softhsm/libsofthsm2.so] [-token sigil] [-label sigil-signing-key] [-generate]
-//	       [-trust-config trust_config.json -identity-token-file TOKEN] -bundle OUT FILE
+//	       [-trust-config trust_config.json -identity-token-file TOKEN] [-model] -bundle OUT FILE
 //
 // The user PIN comes from the environment variable PKCS11_PIN. With
 // -generate, an ECDSA P-256 key pair is made in the token first (sensitive,
@@ -10,6 +10,14 @@
 // crypto.Signer (C_Sign with CKM_ECDSA over the digest), turned into a
 // credential with signer.FromKey, and signs with sign.BundleBuilder; the
 // bundle is verified with package verify before and after it is written.
+//
+// With -model, FILE is a machine-learning model (a file or a directory)
+// and the bundle an OpenSSF Model Signing (OMS) signature of it, made with
+// examples/modelsign/oms: the token's key signs the model's manifest and the
+// model is verified against it. Without -trust-config such a bundle is an OMS
+// key-method signature, named by the hint model_signing writes, that
+// `modelsign verify-model --method key` (and model_signing) verify with the
+// token's public key.
 //
 // Without -trust-config the bundle names the key by its hint (adoption stage
 // 1). With -trust-config (a ClientTrustConfig: trusted root and signing
@@ -30,6 +38,7 @@ import (
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/examples/modelsign/oms"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -51,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tokenLabel := fs.String("token", "sigil", "label of the token")
 	keyLabel := fs.String("label", "sigil-signing-key", "label of the key pair")
 	generate := fs.Bool("generate", false, "generate the key pair in the token if it does not exist")
+	model := fs.Bool("model", false, "FILE is a model (a file or a directory), signed in the OMS format")
 	bundlePath := fs.String("bundle", "", "path to write the bundle to")
 	var svc services
 	fs.StringVar(&svc.trustConfig, "trust-config", "", "ClientTrustConfig naming the Sigstore services (stage 3); default: key only")
@@ -59,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 1 || *bundlePath == "" || (svc.trustConfig == "") != (svc.tokenFile == "") {
-		fmt.Fprintln(stderr, "usage: pkcs11 [-module M] [-token T] [-label L] [-generate] [-trust-config F -identity-token-file F] -bundle OUT FILE (PIN in $PKCS11_PIN)")
+		fmt.Fprintln(stderr, "usage: pkcs11 [-module M] [-token T] [-label L] [-generate] [-trust-config F -identity-token-file F] [-model] -bundle OUT FILE (PIN in $PKCS11_PIN)")
 		return 2
 	}
 	pin, ok := os.LookupEnv("PKCS11_PIN")
@@ -67,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pkcs11: set PKCS11_PIN to the token's user PIN")
 		return 2
 	}
-	if err := signWithToken(stdout, *module, *tokenLabel, *keyLabel, pin, *generate, &svc, fs.Arg(0), *bundlePath); err != nil {
+	if err := signWithToken(stdout, *module, *tokenLabel, *keyLabel, pin, *generate, *model, &svc, fs.Arg(0), *bundlePath); err != nil {
 		fmt.Fprintln(stderr, "pkcs11:", err)
 		return 1
 	}
@@ -77,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // services are the Sigstore services of stage 3; zero for stage 1.
 type services struct{ trustConfig, tokenFile string }
 
-func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, generate bool, svc *services, path, bundlePath string) error {
+func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, generate, model bool, svc *services, path, bundlePath string) error {
 	tok, err := OpenToken(module, tokenLabel, pin)
 	if err != nil {
 		return err
@@ -103,13 +113,25 @@ func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, gene
 		return errors.New("the private key can leave the token; refusing to use it")
 	}
 
-	cred, err := signer.FromKey(key)
+	var opts []signer.Option
+	if model && svc.trustConfig == "" {
+		// An OMS key-method bundle names the key as model_signing does.
+		hint, err := oms.KeyHint(key.Public())
+		if err != nil {
+			return err
+		}
+		opts = append(opts, signer.WithHint(hint))
+	}
+	cred, err := signer.FromKey(key, opts...)
 	if err != nil {
 		return err
 	}
 	b, v, p, err := builder(context.Background(), cred, svc)
 	if err != nil {
 		return err
+	}
+	if model {
+		return signModel(out, b, v, p, path, bundlePath)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -147,12 +169,56 @@ func signWithToken(out io.Writer, module, tokenLabel, keyLabel, pin string, gene
 	if err != nil {
 		return err
 	}
+	report(out, res)
+	return nil
+}
+
+func report(out io.Writer, res *verify.Result) {
 	signedBy := "key " + res.Signer.KeyHint
 	if res.Signer.Certificate != nil {
 		signedBy = fmt.Sprintf("%v (%s), certificate for the token's key, %d SCTs", res.Signer.SubjectAlternativeNames, res.Signer.Issuer, res.SCTs)
 	}
 	fmt.Fprintf(out, "verified: %s, signed by %s; %d log entries, %d timestamps\n",
 		res.MediaType, signedBy, len(res.TlogEntries), len(res.Timestamps))
+}
+
+// signModel signs the model at path in the OMS format with b, writes the
+// bundle and verifies the model against what was written.
+func signModel(out io.Writer, b *sign.BundleBuilder, v *verify.Verifier, p policy.Policy, path, bundlePath string) error {
+	ctx := context.Background()
+	// The bundle is no part of the model it signs.
+	var ignore []string
+	if rel, inside, err := oms.RelativeIgnorePath(path, bundlePath); err != nil {
+		return err
+	} else if inside {
+		ignore = append(ignore, rel)
+	}
+	bun, m, err := oms.Sign(ctx, b, path, oms.Options{IgnorePaths: ignore})
+	if err != nil {
+		return err
+	}
+	data, err := bun.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(bundlePath, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "signed model %s (%d files) in the token; OMS bundle written to %s\n", path, len(m.Resources), bundlePath)
+
+	data, err = os.ReadFile(bundlePath)
+	if err != nil {
+		return err
+	}
+	parsed, err := oms.ParseBundle(data)
+	if err != nil {
+		return err
+	}
+	res, _, err := oms.Verify(ctx, v, parsed, p, path, oms.VerifyOptions{IgnorePaths: ignore})
+	if err != nil {
+		return err
+	}
+	report(out, res)
 	return nil
 }
 

@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sigil-dev/sigil/examples/modelsign/oms"
+	"github.com/sigil-dev/sigil/policy"
+	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/verify"
 )
 
 // softHSM makes a fresh SoftHSM2 token labelled "sigil" (user PIN 1234) in a
@@ -91,5 +98,73 @@ func TestWrongPIN(t *testing.T) {
 	}
 	if _, err := OpenToken(module, "no-such-token", "1234"); err == nil {
 		t.Fatal("unknown token opened")
+	}
+}
+
+// TestSignModelWithSoftHSM signs a model directory in the OMS format with
+// the token's key (-model), then checks the bundle as modelsign verify-model
+// --method key would: the key named by model_signing's hint, the model
+// verified against the manifest, and a changed file named.
+func TestSignModelWithSoftHSM(t *testing.T) {
+	module := softHSM(t)
+	t.Setenv("PKCS11_PIN", "1234")
+	model := filepath.Join(t.TempDir(), "model")
+	for name, content := range map[string]string{"config.json": "{}", "weights/w-00001.bin": strings.Repeat("w", 1<<20)} {
+		os.MkdirAll(filepath.Dir(filepath.Join(model, name)), 0o755)
+		os.WriteFile(filepath.Join(model, name), []byte(content), 0o644)
+	}
+	bundlePath := filepath.Join(model, "model.sig") // inside the model: excluded
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-module", module, "-generate", "-model", "-bundle", bundlePath, model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	t.Logf("%s", stdout.String())
+	if !strings.Contains(stdout.String(), "signed model "+model+" (2 files)") || !strings.Contains(stdout.String(), "verified: ") {
+		t.Fatalf("output: %s", stdout.String())
+	}
+
+	tok, err := OpenToken(module, "sigil", "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	key, err := tok.Key("sigil-signing-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint, err := oms.KeyHint(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := oms.ParseBundle(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.PublicKeyHint(); got != hint {
+		t.Fatalf("hint %q, want model_signing's %q", got, hint)
+	}
+	root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.New(root, verify.WithPublicKey(hint, key.Public()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyModel := func() error {
+		_, _, err := oms.Verify(context.Background(), v, b, policy.PublicKey(key.Public()), model, oms.VerifyOptions{IgnorePaths: []string{"model.sig"}})
+		return err
+	}
+	if err := verifyModel(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(model, "weights", "w-00001.bin"), []byte("swapped"), 0o644)
+	var mis *oms.MismatchError
+	if err := verifyModel(); !errors.As(err, &mis) || len(mis.Changed) != 1 || mis.Changed[0] != "weights/w-00001.bin" {
+		t.Fatalf("changed weights: %v", err)
 	}
 }

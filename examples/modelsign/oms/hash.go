@@ -1,0 +1,152 @@
+package oms
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+)
+
+// bufferSize is the read buffer of each hashing worker.
+const bufferSize = 1 << 20
+
+// job is one unit of hashing: a whole file, or bytes [off, off+n) of it.
+type job struct {
+	file  *file
+	name  string // the resource name
+	off   int64
+	n     int64
+	whole bool
+}
+
+// hashFiles hashes files as ser says, in parallel, and returns their
+// resources in no particular order.
+func hashFiles(ctx context.Context, files []file, ser Serialization, nworkers int) ([]Resource, error) {
+	newHash, err := hasher(ser.HashType)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []job
+	for i := range files {
+		f := &files[i]
+		if ser.Method == MethodFiles {
+			jobs = append(jobs, job{file: f, name: f.name, n: f.size, whole: true})
+			continue
+		}
+		for off := int64(0); off < f.size; off += ser.ShardSize {
+			n := min(ser.ShardSize, f.size-off)
+			jobs = append(jobs, job{file: f, name: shardName(f.name, off, off+n), off: off, n: n})
+			if len(jobs) > MaxResources {
+				return nil, fmt.Errorf("%w: more than %d shards", ErrTooLarge, MaxResources)
+			}
+		}
+	}
+	// Largest first, so that the last jobs to finish are small ones.
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return jobs[order[a]].n > jobs[order[b]].n })
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	res := make([]Resource, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for range min(workers(nworkers), max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, bufferSize)
+			h := newHash()
+			for i := range next {
+				j := &jobs[i]
+				h.Reset()
+				if err := j.hash(ctx, h, buf); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					continue
+				}
+				res[i] = Resource{Name: j.name, Digest: hex.EncodeToString(h.Sum(nil)), Algorithm: ser.HashType}
+			}
+		}()
+	}
+feed:
+	for _, i := range order {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+var errChanged = errors.New("changed while it was hashed")
+
+// fileReader is an open model file (see openFile).
+type fileReader interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+}
+
+// hash reads the job's bytes once into h.
+func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
+	f, err := openFile(j.file.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var done int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var n int
+		if j.whole {
+			// One byte more than the size the enumeration saw: a short read
+			// of exactly the rest ends the file without another read for
+			// EOF (one read per small file), a full one shows it grew.
+			want := buf[:min(int64(len(buf)), max(j.n-done, 0)+1)]
+			n, err = f.Read(want)
+			h.Write(want[:n])
+			done += int64(n)
+			if err == nil && n < len(want) && done == j.n || done > j.n {
+				break
+			}
+		} else {
+			want := buf[:min(int64(len(buf)), j.n-done)]
+			if len(want) == 0 {
+				break
+			}
+			n, err = f.ReadAt(want, j.off+done)
+			h.Write(want[:n])
+			done += int64(n)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", j.file.name, err)
+		}
+	}
+	if done != j.n {
+		// The size the resource names (shards) or the enumeration saw
+		// (files) is no longer the file's.
+		return fmt.Errorf("%s: %w (%d bytes, expected %d)", j.file.name, errChanged, done, j.n)
+	}
+	return nil
+}
