@@ -8,18 +8,19 @@ require (
 	github.com/theupdateframework/go-tuf/v2 v2.4.2
 	github.com/transparency-dev/merkle v0.0.2
 	golang.org/x/crypto v0.50.0
+	golang.org/x/mod v0.42.0
 	google.golang.org/protobuf v1.36.12
 )
 
 // Test dependencies: reference implementations sigil's own code is checked
-// against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note).
+// against (SCTs: certificate-transparency-go). Signed notes are parsed and
+// verified by x/mod/sumdb/note itself (internal/checkpoint).
 // sigstore/sigstore signs the TUF repositories tests build (go-tuf's
 // metadata.Sign takes its signature.Signer); the library reaches it only
 // through go-tuf.
 require (
 	github.com/google/certificate-transparency-go v1.4.0
 	github.com/sigstore/sigstore v1.10.6
-	golang.org/x/mod v0.42.0
 )
 
 require (

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // An Option configures a Verifier. Options are checked together by New.
@@ -20,6 +22,8 @@ type config struct {
 	scts, tlogs, timestamps threshold
 	now                     func() time.Time
 	keys                    []trustedKey
+	witnessPolicies         map[string]*witness.Policy // by log base URL
+	witnessTimes            bool
 }
 
 type trustedKey struct {
@@ -78,9 +82,10 @@ func UnsafeNoTlogEntries() Option {
 
 // RequireTimestamps sets how many observer timestamps must verify: RFC 3161
 // timestamps from distinct trusted timestamp authorities, plus integrated
-// times from distinct transparency logs whose inclusion promise verified.
+// times from distinct transparency logs whose inclusion promise verified,
+// plus (with WitnessTimestamps) witnessed checkpoints of distinct logs.
 // n must be at least 1 and at most the number of TSAs and logs in the
-// trusted root. Default: 1 when the trusted root lists a TSA or a
+// trusted root (plus the logs with a witness policy, with WitnessTimestamps). Default: 1 when the trusted root lists a TSA or a
 // transparency log, else 0.
 func RequireTimestamps(n int) Option {
 	return func(c *config) error {

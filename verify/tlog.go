@@ -9,6 +9,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // verifyTlog checks every transparency-log entry of b. It returns the
@@ -36,6 +37,10 @@ func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res 
 		if !le.IntegratedTime.IsZero() {
 			times = append(times, le.IntegratedTime)
 			res.Timestamps = append(res.Timestamps, Timestamp{Time: le.IntegratedTime, Kind: "integrated-time", Authority: le.BaseURL})
+		}
+		if v.cfg.witnessTimes && !le.witnessedAt.IsZero() {
+			times = append(times, le.witnessedAt)
+			res.Timestamps = append(res.Timestamps, Timestamp{Time: le.witnessedAt, Kind: "witness-cosignature", Authority: le.BaseURL})
 		}
 		res.TlogEntries = append(res.TlogEntries, le)
 		logs[string(e.LogID)] = true
@@ -74,10 +79,26 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry,
 		le.IntegratedTime = t
 	}
 	if e.Proof != nil {
-		if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
+		var witnesses []*witness.Key
+		if l.policy != nil {
+			witnesses = l.policy.Witnesses()
+		}
+		cp, err := tlogcheck.VerifyInclusion(l.cp, e, witnesses...)
+		if err != nil {
 			return le, rekor.Digest{}, err
 		}
 		le.InclusionProof = true
+		if l.policy != nil {
+			if le.Witnesses, le.witnessedAt, err = checkWitnesses(l.policy, cp); err != nil {
+				return le, rekor.Digest{}, err
+			}
+			if v.cfg.witnessTimes && le.witnessedAt.After(v.cfg.now()) {
+				return le, rekor.Digest{}, fmt.Errorf("witness cosignature time %s is in the future", le.witnessedAt.Format(time.RFC3339))
+			}
+		}
+	}
+	if l.policy != nil && e.Proof == nil {
+		return le, rekor.Digest{}, errors.New("the log has a witness policy, but the entry has no checkpoint")
 	}
 	if e.SET == nil && e.Proof == nil {
 		return le, rekor.Digest{}, errors.New("neither inclusion promise nor inclusion proof")

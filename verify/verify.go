@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
@@ -15,6 +16,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // Verifier verifies bundles against one trusted root. It is immutable and
@@ -40,7 +42,8 @@ type preparedCA struct {
 type preparedLog struct {
 	log    *trustroot.TransparencyLog
 	alg    sigalg.Algorithm
-	cp     checkpoint.Verifier
+	cp     checkpoint.Log
+	policy *witness.Policy // nil: no witness policy
 	ctID   [32]byte
 	isCTv1 bool
 }
@@ -72,7 +75,20 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
+		if wp, ok := v.cfg.witnessPolicies[l.BaseURL]; ok {
+			p.policy = wp
+		}
 		v.tlogs = append(v.tlogs, p)
+	}
+	witnessed := 0
+	for u := range v.cfg.witnessPolicies {
+		if !slices.ContainsFunc(v.tlogs, func(p *preparedLog) bool { return p.log.BaseURL == u }) {
+			return nil, fmt.Errorf("verify: RequireWitnessPolicy(%q): the trusted root lists no transparency log with that base URL", u)
+		}
+		witnessed++
+	}
+	if v.cfg.witnessTimes && witnessed == 0 {
+		return nil, errors.New("verify: WitnessTimestamps without RequireWitnessPolicy")
 	}
 	for _, l := range root.CTLogs() {
 		p, err := prepareLog(l)
@@ -95,7 +111,10 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	if err := v.cfg.scts.resolve(nCT, "CT logs"); err != nil {
 		return nil, err
 	}
-	if err := v.cfg.timestamps.resolve(nTlogs+nTSA, "timestamp authorities and transparency logs"); err != nil {
+	if !v.cfg.witnessTimes {
+		witnessed = 0
+	}
+	if err := v.cfg.timestamps.resolve(nTlogs+nTSA+witnessed, "timestamp authorities and transparency logs"); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -146,7 +165,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
 	}
-	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l)}, nil
+	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointLog(l)}, nil
 }
 
 func (v *Verifier) tlog(id []byte) *preparedLog {
