@@ -8,7 +8,6 @@ import (
 
 	"github.com/transparency-dev/merkle/rfc6962"
 
-	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/policy"
 )
@@ -32,7 +31,7 @@ func BenchmarkWatch(b *testing.B) {
 		Identities:              []policy.Policy{policy.Identity("http://127.0.0.1:8088", "alice@example.com")},
 		PublicKeys:              []crypto.PublicKey{ev.PublicKey},
 		CertificateFingerprints: [][32]byte{fp},
-		Digests:                 []rekor.Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
+		Digests:                 []Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
 	}
 	ctx := context.Background()
 

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
-	"github.com/sigil-dev/sigil/internal/rekor"
+	"github.com/sigil-dev/sigil/internal/samples"
+	"github.com/sigil-dev/sigil/trustroot"
 )
 
 // A monitor checks that a log only grows, then reports the entries that
@@ -42,7 +44,7 @@ func ExampleMonitor_Watch() {
 	fmt.Println("first checkpoint, size", u.New.Size)
 
 	d := sha256.Sum256(watched)
-	list := &WatchList{Digests: []rekor.Digest{{Alg: crypto.SHA256, Value: d[:]}}}
+	list := &WatchList{Digests: []Digest{{Alg: crypto.SHA256, Value: d[:]}}}
 	n, err := m.Watch(ctx, l, list, 0, func(mt Match) error {
 		fmt.Println("match at", mt.Index, mt.Kind, mt.Reasons[0][:14])
 		return nil
@@ -82,4 +84,23 @@ func ExampleParseEntryBundle() {
 	entries, err := ParseEntryBundle([]byte("\x00\x05hello\x00\x05world"), 256)
 	fmt.Printf("%q %v\n", entries, err)
 	// Output: ["hello" "world"] <nil>
+}
+
+// The logs of a trusted root and its signing configuration, each read
+// through the API the configuration names.
+func ExampleLogs() {
+	root, err := trustroot.FromFile(filepath.Join(samples.Dir, "trust_config.json"))
+	if err != nil {
+		panic(err)
+	}
+	cfg, err := root.Services()
+	if err != nil {
+		panic(err)
+	}
+	for _, l := range Logs(root, cfg) {
+		fmt.Println(l.Log.BaseURL, l.API == TLogTiles)
+	}
+	// Output:
+	// http://127.0.0.1:3000 false
+	// http://127.0.0.1:3003 true
 }

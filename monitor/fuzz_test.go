@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/policy"
 )
@@ -61,7 +60,7 @@ func FuzzMatch(f *testing.F) {
 		Identities:              []policy.Policy{policy.Identity("http://127.0.0.1:8088", "alice@example.com")},
 		PublicKeys:              []crypto.PublicKey{ev.PublicKey},
 		CertificateFingerprints: [][32]byte{{1}},
-		Digests:                 []rekor.Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
+		Digests:                 []Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		kind, reasons := list.match(body)

@@ -45,7 +45,13 @@ type WatchList struct {
 	CertificateFingerprints [][32]byte
 	// Digests match entries whose signed artifact digest (hashedrekord) or
 	// payload digest (dsse, intoto) is one of these.
-	Digests []rekor.Digest
+	Digests []Digest
+}
+
+// A Digest is a hash value with its algorithm.
+type Digest struct {
+	Alg   crypto.Hash
+	Value []byte
 }
 
 // A Match is an entry that matched a watch list.

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/policy"
 )
@@ -75,7 +74,7 @@ func TestWatch(t *testing.T) {
 		Identities:              []policy.Policy{policy.Identity("http://127.0.0.1:8088", "alice@example.com")},
 		PublicKeys:              []crypto.PublicKey{ev.PublicKey},
 		CertificateFingerprints: [][32]byte{fp},
-		Digests:                 []rekor.Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
+		Digests:                 []Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
 	}
 	var got []Match
 	n, err := m.Watch(ctx, l, list, 3, func(mt Match) error { got = append(got, mt); return nil })

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/monitor"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
@@ -104,7 +103,7 @@ func TestMonitorRealLogs(t *testing.T) {
 			list := &monitor.WatchList{
 				Identities: []policy.Policy{policy.Identity(e.s.OIDCURL, emailIssuerSAN)},
 				PublicKeys: []crypto.PublicKey{key.Public()},
-				Digests:    []rekor.Digest{{Alg: crypto.SHA256, Value: keyDigest}, {Alg: crypto.SHA256, Value: identityDigest}},
+				Digests:    []monitor.Digest{{Alg: crypto.SHA256, Value: keyDigest}, {Alg: crypto.SHA256, Value: identityDigest}},
 			}
 			var got []monitor.Match
 			n, err := m.Watch(t.Context(), l, list, 2, func(mt monitor.Match) error { got = append(got, mt); return nil })
