@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -482,4 +484,144 @@ func (w *WatchList) match(e []byte) (string, []string) {
 		}
 	}
 	return kind, reasons
+}
+
+// SkipEntries makes the next Watch of l start after the entries of the
+// checkpoint l's state holds (Check first), so that only entries appended
+// later are read: for a large log, watching from now instead of from its
+// first entry. The entries skipped are summarised by the compact Merkle
+// range of the tree, which is bound to the checkpoint's root before the
+// state records it: for tlog-tiles the range's nodes are read from hash
+// tiles; for Rekor v1 they are the left siblings in the inclusion proof of
+// the last skipped entry, whose leaf is read too. Entries skipped are never
+// reported. It returns the number of entries skipped (0 when Watch already
+// read them).
+func (m *Monitor) SkipEntries(ctx context.Context, l *Log) (uint64, error) {
+	if err := l.check(); err != nil {
+		return 0, err
+	}
+	path := stateFile(m.dir, l.Log.BaseURL)
+	unlock, err := lock(path)
+	if err != nil {
+		return 0, fmt.Errorf("monitor: %w", err)
+	}
+	defer unlock()
+	st, err := readState(path)
+	if err != nil {
+		return 0, err
+	}
+	if st == nil {
+		return 0, fmt.Errorf("monitor: no state for %s: Check it first", l.Log.BaseURL)
+	}
+	cp, err := m.open(l, []byte(st.Checkpoint), false)
+	if err != nil {
+		return 0, fmt.Errorf("monitor: state file %s: %w", path, err)
+	}
+	if st.Entries >= cp.Size {
+		return 0, nil
+	}
+	var hashes [][]byte
+	if l.API == TLogTiles {
+		r := &tileReader{size: cp.Size, cache: map[string][][]byte{}, fetch: func(ctx context.Context, p string) ([]byte, error) {
+			return m.get(ctx, l.readURL()+"/"+p)
+		}}
+		for _, id := range compact.RangeNodes(0, cp.Size, nil) {
+			h, err := r.node(ctx, id)
+			if err != nil {
+				return 0, fmt.Errorf("monitor: %s: %w", l.Log.BaseURL, err)
+			}
+			hashes = append(hashes, h)
+		}
+	} else if hashes, err = m.v1Range(ctx, l, cp.Size); err != nil {
+		return 0, err
+	}
+	rf := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	rng, err := rf.NewRange(0, cp.Size, hashes)
+	if err != nil {
+		return 0, fmt.Errorf("monitor: %s: %w", l.Log.BaseURL, err)
+	}
+	if err := m.bind(ctx, l, rng, cp); err != nil {
+		return 0, err
+	}
+	skipped := cp.Size - st.Entries
+	st.Entries = cp.Size
+	st.setRange(rng.Hashes())
+	if err := writeState(path, st); err != nil {
+		return 0, fmt.Errorf("monitor: %w", err)
+	}
+	return skipped, nil
+}
+
+// v1Range returns the compact range of the first size leaves of a Rekor v1
+// log: the left siblings on the path of leaf size-1 (from its inclusion
+// proof, in whatever tree the log proves it) and that leaf's hash. Nothing
+// is trusted: the caller binds the range to a checkpoint.
+func (m *Monitor) v1Range(ctx context.Context, l *Log, size uint64) ([][]byte, error) {
+	offset, err := m.v1Offset(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	last := size - 1
+	u := l.readURL() + "/api/v1/log/entries?logIndex=" + strconv.FormatUint(offset+last, 10)
+	body, err := m.get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	var resp map[string]struct {
+		Body         string `json:"body"`
+		Verification struct {
+			InclusionProof struct {
+				TreeSize uint64   `json:"treeSize"`
+				Hashes   []string `json:"hashes"`
+			} `json:"inclusionProof"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || len(resp) != 1 {
+		return nil, fmt.Errorf("monitor: %s: not one entry", u)
+	}
+	for _, e := range resp {
+		leaf, err := base64.StdEncoding.DecodeString(e.Body)
+		if err != nil {
+			return nil, fmt.Errorf("monitor: %s: bad body", u)
+		}
+		p := e.Verification.InclusionProof
+		if p.TreeSize < size || len(p.Hashes) > 64 {
+			return nil, fmt.Errorf("monitor: %s: inclusion proof in a tree of %d", u, p.TreeSize)
+		}
+		path := make([][]byte, len(p.Hashes))
+		for k, hs := range p.Hashes {
+			if path[k], err = hex.DecodeString(hs); err != nil || len(path[k]) != 32 {
+				return nil, fmt.Errorf("monitor: %s: bad proof hash", u)
+			}
+		}
+		left, err := leftSiblings(last, p.TreeSize, path)
+		if err != nil {
+			return nil, fmt.Errorf("monitor: %s: %w", u, err)
+		}
+		return append(left, rfc6962.DefaultHasher.HashLeaf(leaf)), nil
+	}
+	return nil, nil
+}
+
+// leftSiblings returns the compact range of [0, i), largest node first,
+// from an RFC 6962 inclusion proof of leaf i in a tree of size n: the
+// proof's hashes go from the leaf up, the first inner of them are siblings
+// at levels 0..inner-1 (on the left where i has a 1 bit), and the rest, on
+// the tree's right border, are all left siblings.
+func leftSiblings(i, n uint64, proof [][]byte) ([][]byte, error) {
+	if i >= n {
+		return nil, fmt.Errorf("leaf %d is not in a tree of %d", i, n)
+	}
+	inner := bits.Len64(i ^ (n - 1))
+	if len(proof) != inner+bits.OnesCount64(i>>inner) {
+		return nil, fmt.Errorf("inclusion proof of %d hashes for leaf %d of %d", len(proof), i, n)
+	}
+	var left [][]byte
+	for k, h := range proof {
+		if k >= inner || i>>k&1 == 1 {
+			left = append(left, h)
+		}
+	}
+	slices.Reverse(left)
+	return left, nil
 }

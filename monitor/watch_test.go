@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -10,6 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/policy"
@@ -181,5 +186,78 @@ func TestWatchInterrupted(t *testing.T) {
 	_, err = m.Watch(ctx, l2, list, 2, func(Match) error { t.Fatal("match from entries not in the tree"); return nil })
 	if err == nil || !strings.Contains(err.Error(), "not in the checkpoint's tree") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestLeftSiblings checks the compact range taken from inclusion proofs
+// (Rekor v1's way to skip entries) against one built leaf by leaf.
+func TestLeftSiblings(t *testing.T) {
+	var entries [][]byte
+	for i := range 300 {
+		entries = append(entries, textEntry(i))
+	}
+	lv := levels(entries)
+	rf := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	for _, n := range []uint64{1, 2, 3, 7, 8, 100, 256, 257, 300} {
+		rng := rf.NewEmptyRange(0)
+		for i := range n {
+			nodes, err := proof.Inclusion(i, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := make([][]byte, len(nodes.IDs))
+			for k, id := range nodes.IDs {
+				hs[k] = nodeHash(lv, id.Level, id.Index)
+			}
+			path, err := nodes.Rehash(hs, rfc6962.DefaultHasher.HashChildren)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left, err := leftSiblings(i, n, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(left, rng.Hashes(), bytes.Equal) {
+				t.Fatalf("leaf %d of %d: %d left siblings, compact range of %d", i, n, len(left), len(rng.Hashes()))
+			}
+			rng.Append(rfc6962.DefaultHasher.HashLeaf(entries[i]), nil)
+		}
+		if _, err := leftSiblings(n, n, nil); err == nil {
+			t.Error("leaf outside the tree accepted")
+		}
+	}
+}
+
+// nodeHash is the hash of the perfect subtree (level, index).
+func nodeHash(lv [][][]byte, level uint, index uint64) []byte { return lv[level][index] }
+
+func TestSkipEntries(t *testing.T) {
+	ctx := context.Background()
+	certBody, _ := recordedBodies(t)
+	lg := newTilesLog(t)
+	m := newMonitor(t)
+	l := &Log{Log: lg.trusted(), API: TLogTiles}
+	lg.add(1000, func(int) []byte { return certBody })
+	if _, err := m.SkipEntries(ctx, l); err == nil {
+		t.Fatal("SkipEntries before Check")
+	}
+	if _, err := m.Check(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.SkipEntries(ctx, l); err != nil || n != 1000 {
+		t.Fatalf("SkipEntries = %d, %v", n, err)
+	}
+	if n, err := m.SkipEntries(ctx, l); err != nil || n != 0 {
+		t.Fatalf("second SkipEntries = %d, %v", n, err)
+	}
+	lg.add(5, func(int) []byte { return certBody })
+	if _, err := m.Check(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	list := &WatchList{Identities: []policy.Policy{policy.Identity("http://127.0.0.1:8088", "alice@example.com")}}
+	var got []uint64
+	n, err := m.Watch(ctx, l, list, 0, func(mt Match) error { got = append(got, mt.Index); return nil })
+	if err != nil || n != 5 || !slices.Equal(got, []uint64{1000, 1001, 1002, 1003, 1004}) {
+		t.Fatalf("Watch after skipping = %d, %v, %v", n, err, got)
 	}
 }

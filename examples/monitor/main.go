@@ -8,7 +8,7 @@
 //	        [-read-url BASEURL=URL]... [-witness-policy BASEURL=FILE]...
 //	        [-identity ISSUER=SAN]... [-identity-regexp ISSUER=REGEXP]...
 //	        [-key PEMFILE]... [-cert-sha256 HEX]... [-digest sha256:HEX]...
-//	        [-workers N]
+//	        [-from-now] [-workers N]
 //
 // Every log of the trusted root is monitored; a log the signing
 // configuration lists with major API version 2 is read through tlog-tiles
@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	once := fs.Bool("once", false, "check every log once and exit (the default without -interval)")
 	interval := fs.Duration("interval", 0, "run continuously, checking every DURATION")
 	workers := fs.Int("workers", 4, "entry batches read at once per log")
+	fromNow := fs.Bool("from-now", false, "on a log's first check, skip the entries it already has (watch only later ones)")
 	var readURLs, policies, identities, identityREs, keys, certs, digests multi
 	fs.Var(&readURLs, "read-url", "BASEURL=URL: read the log at BASEURL from URL (tlog-tiles; may be file://)")
 	fs.Var(&policies, "witness-policy", "BASEURL=FILE: require the witness policy in FILE for the log at BASEURL")
@@ -118,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	out := json.NewEncoder(stdout)
 	for {
-		status := pass(ctx, m, logs, list, *workers, out, stderr)
+		status := pass(ctx, m, logs, list, *workers, *fromNow, out, stderr)
 		if *interval == 0 || status == exitInconsistent || ctx.Err() != nil {
 			return status
 		}
@@ -131,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // pass checks and watches every log once.
-func pass(ctx context.Context, m *monitor.Monitor, logs []*monitor.Log, list *monitor.WatchList, workers int, out *json.Encoder, stderr io.Writer) int {
+func pass(ctx context.Context, m *monitor.Monitor, logs []*monitor.Log, list *monitor.WatchList, workers int, fromNow bool, out *json.Encoder, stderr io.Writer) int {
 	status := exitOK
 	worse := func(s int) {
 		if s == exitInconsistent || status == exitOK {
@@ -157,6 +158,13 @@ func pass(ctx context.Context, m *monitor.Monitor, logs []*monitor.Log, list *mo
 			line["old"] = checkpointJSON(u.Old)
 		}
 		out.Encode(line)
+		if u.Old == nil && fromNow {
+			if _, err := m.SkipEntries(ctx, l); err != nil {
+				fmt.Fprintf(stderr, "monitor: %s: %v\n", l.Log.BaseURL, err)
+				worse(exitFailure)
+				continue
+			}
+		}
 		_, err = m.Watch(ctx, l, list, workers, func(mt monitor.Match) error {
 			line := map[string]any{"type": "match", "log": mt.BaseURL, "index": mt.Index, "kind": mt.Kind,
 				"reasons": mt.Reasons, "body": mt.Body}

@@ -79,7 +79,7 @@ func TestLive(t *testing.T) {
 	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	keyFile := filepath.Join(dir, "key.pub")
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
-	base := []string{"-trust-config", s.TrustConfigPath, "-state", state, "-read-url", s.RekorV2URL + "=" + s.RekorV2ReadURL, "-key", keyFile}
+	base := []string{"-trust-config", s.TrustConfigPath, "-state", state, "-read-url", s.RekorV2URL + "=" + s.RekorV2ReadURL, "-key", keyFile, "-from-now"}
 
 	var stdout, stderr bytes.Buffer
 	if got := run(t.Context(), append(base, "-once"), &stdout, &stderr); got != exitOK {

@@ -67,14 +67,6 @@ func TestMonitorRealLogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			first, err := m.Check(t.Context(), l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := m.Watch(t.Context(), l, &monitor.WatchList{}, 0, func(monitor.Match) error { return nil }); err != nil {
-				t.Fatal(err)
-			}
-
 			var tlog sign.Option
 			opts := []sign.Option{}
 			if l.API == monitor.RekorV1 {
@@ -92,6 +84,20 @@ func TestMonitorRealLogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// An entry signed before the monitor starts watching: skipped,
+			// never reported, though the key is watched.
+			before := checkUntil(t, probeMonitor(t), l, 0).New.Size
+			signTo(t, byKey)
+			waitSize(t, l, before+1)
+			first, err := m.Check(t.Context(), l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped, err := m.SkipEntries(t.Context(), l)
+			if err != nil || skipped != first.New.Size {
+				t.Fatalf("SkipEntries = %d, %v; want %d", skipped, err, first.New.Size)
+			}
+
 			keyDigest := signTo(t, byKey)
 			identityDigest := signTo(t, keyless)
 			other := signTo(t, byKey)
@@ -172,15 +178,21 @@ func checkUntil(t *testing.T, m *monitor.Monitor, l *monitor.Log, size uint64) *
 	return nil
 }
 
+// probeMonitor is a monitor of its own, whose state nothing else uses.
+func probeMonitor(t *testing.T) *monitor.Monitor {
+	t.Helper()
+	m, err := monitor.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // waitSize waits until l publishes a checkpoint of at least size entries,
 // without checking it (so the monitor's state stays where it is).
 func waitSize(t *testing.T, l *monitor.Log, size uint64) {
 	t.Helper()
-	probe, err := monitor.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkUntil(t, probe, l, size)
+	checkUntil(t, probeMonitor(t), l, size)
 }
 
 // tamperProxy serves target, letting tamper rewrite the bodies of the
