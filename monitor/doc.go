@@ -13,6 +13,13 @@
 // computed here. The trusted material (log keys, base URLs, witness keys)
 // comes from the caller, never from the logs.
 //
+// Watch reads the entries added since the last Watch and reports those
+// matching a WatchList (identities and Fulcio extensions through package
+// policy's predicates, keys, certificate fingerprints, digests), each batch
+// bound to the checkpoint before it is reported; SkipEntries starts
+// watching a large log from its current size. Logs lists the logs of a
+// trusted root. examples/monitor is a command built on this package.
+//
 // All network I/O of sigil's transparency checks lives here; package verify
 // never does any.
 package monitor
