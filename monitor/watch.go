@@ -553,9 +553,9 @@ func (m *Monitor) SkipEntries(ctx context.Context, l *Log) (uint64, error) {
 }
 
 // v1Range returns the compact range of the first size leaves of a Rekor v1
-// log: the left siblings on the path of leaf size-1 (from its inclusion
-// proof, in whatever tree the log proves it) and that leaf's hash. Nothing
-// is trusted: the caller binds the range to a checkpoint.
+// log: the range of the left siblings on the path of leaf size-1 (from its
+// inclusion proof, in whatever tree the log proves it), extended by that
+// leaf. Nothing is trusted: the caller binds the range to a checkpoint.
 func (m *Monitor) v1Range(ctx context.Context, l *Log, size uint64) ([][]byte, error) {
 	offset, err := m.v1Offset(ctx, l)
 	if err != nil {
@@ -598,7 +598,15 @@ func (m *Monitor) v1Range(ctx context.Context, l *Log, size uint64) ([][]byte, e
 		if err != nil {
 			return nil, fmt.Errorf("monitor: %s: %w", u, err)
 		}
-		return append(left, rfc6962.DefaultHasher.HashLeaf(leaf)), nil
+		rf := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+		rng, err := rf.NewRange(0, last, left)
+		if err != nil {
+			return nil, fmt.Errorf("monitor: %s: %w", u, err)
+		}
+		if err := rng.Append(rfc6962.DefaultHasher.HashLeaf(leaf), nil); err != nil {
+			return nil, err
+		}
+		return rng.Hashes(), nil
 	}
 	return nil, nil
 }

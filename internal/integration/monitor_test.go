@@ -312,3 +312,30 @@ func body(t *testing.T, _ string, api monitor.API, envelope []byte) []byte {
 	}
 	return fmt.Appendf(nil, `{"signedTreeHead":%q}`, envelope)
 }
+
+// SkipEntries binds the range it takes from the real logs (Rekor v1: an
+// inclusion proof's left siblings and the last leaf) at successive sizes,
+// odd and even.
+func TestMonitorSkipEntriesSizes(t *testing.T) {
+	e := setup(t)
+	logs := e.monitoredLogs(t)
+	b, err := sign.NewBundleBuilder(credential(t, newKey(t, "p256")),
+		sign.WithTransparencyLog(e.rekorV1(t, e.s.RekorV1URL)), sign.WithTransparencyLog(e.rekorV2(t, e.s.RekorV2URL)),
+		sign.WithTimestamper(e.tsa(t, e.s.TSAURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		signTo(t, b)
+		for name, l := range logs {
+			m := probeMonitor(t)
+			u, err := m.Check(t.Context(), l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := m.SkipEntries(t.Context(), l); err != nil || n != u.New.Size {
+				t.Fatalf("%s at size %d: SkipEntries = %d, %v", name, u.New.Size, n, err)
+			}
+		}
+	}
+}
