@@ -8,14 +8,16 @@ require (
 	github.com/theupdateframework/go-tuf/v2 v2.4.2
 	github.com/transparency-dev/merkle v0.0.2
 	golang.org/x/crypto v0.50.0
+	golang.org/x/mod v0.42.0
 	golang.org/x/oauth2 v0.38.0
 	google.golang.org/protobuf v1.36.12
 )
 
 // Test dependencies: reference implementations sigil's own code is checked
-// against (SCTs: certificate-transparency-go; signed notes: x/mod/sumdb/note;
-// RFC 3161: digitorus/timestamp, the last version that needs no Go 1.27;
-// the OMS JSON Schemas of examples/modelsign: santhosh-tekuri/jsonschema).
+// against (SCTs: certificate-transparency-go; RFC 3161: digitorus/timestamp,
+// the last version that needs no Go 1.27; the OMS JSON Schemas of
+// examples/modelsign: santhosh-tekuri/jsonschema). Signed notes are parsed
+// and verified by x/mod/sumdb/note itself (internal/checkpoint).
 // sigstore/sigstore signs the TUF repositories tests build (go-tuf's
 // metadata.Sign takes its signature.Signer); the library reaches it only
 // through go-tuf.
@@ -24,7 +26,6 @@ require (
 	github.com/google/certificate-transparency-go v1.4.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sigstore/sigstore v1.10.6
-	golang.org/x/mod v0.42.0
 )
 
 require (

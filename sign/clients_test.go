@@ -52,18 +52,16 @@ func status(code int, body []byte) func(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
-// rekorAt returns a trusted root in which the log recorded at recorded is
-// served by a test server running h, and that server's URL.
-func rekorAt(t *testing.T, recorded string, h http.Handler) (*trustroot.TrustedRoot, string) {
+// rekorAt starts a test server running h in place of the log recorded at
+// recorded, and returns the samples' trusted root, the recorded URL and an
+// option whose HTTP client reaches the test server for that URL. The root
+// is not rewritten: a Rekor v2 checkpoint's origin is bound to the host of
+// the log's base URL, so the log is served at its recorded address.
+func rekorAt(t *testing.T, recorded string, h http.Handler) (*trustroot.TrustedRoot, string, sign.ServiceOption) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	doc := strings.ReplaceAll(string(samples.Read(t, "trusted_root.json")), `"baseUrl": "`+recorded+`"`, `"baseUrl": "`+srv.URL+`"`)
-	root, err := trustroot.ParseJSON([]byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, srv.URL
+	return samples.Root(t), recorded, sign.WithHTTPClient(samples.ClientFor(srv))
 }
 
 var fast = sign.WithBackoff(time.Millisecond, 2*time.Millisecond)
@@ -78,14 +76,14 @@ func TestRekorReplay(t *testing.T) {
 		{"v2 public key", "http://127.0.0.1:3003", "rekor2-pubkey-response.json", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root, url := rekorAt(t, tc.recorded, &scripted{steps: []func(http.ResponseWriter, *http.Request){
+			root, url, via := rekorAt(t, tc.recorded, &scripted{steps: []func(http.ResponseWriter, *http.Request){
 				status(http.StatusCreated, samples.Read(t, tc.resp)),
 			}})
 			newLog := sign.NewRekor
 			if tc.v2 {
 				newLog = sign.NewRekorV2
 			}
-			l, err := newLog(root, url)
+			l, err := newLog(root, url, via)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,10 +121,10 @@ func TestNewRekorErrors(t *testing.T) {
 func TestRekorInvalidResponse(t *testing.T) {
 	resp := strings.Replace(string(samples.Read(t, "rekor1-response.json")),
 		"87a26d88b4003a8984bb720a909847da6bff3d491cf7856be4f6cc49ccd54b2a", strings.Repeat("0", 64), 1)
-	root, url := rekorAt(t, "http://127.0.0.1:3000", &scripted{steps: []func(http.ResponseWriter, *http.Request){
+	root, url, via := rekorAt(t, "http://127.0.0.1:3000", &scripted{steps: []func(http.ResponseWriter, *http.Request){
 		status(http.StatusCreated, []byte(resp)),
 	}})
-	l, err := sign.NewRekor(root, url)
+	l, err := sign.NewRekor(root, url, via)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +147,8 @@ func TestRekorRetries(t *testing.T) {
 		status(http.StatusInternalServerError, []byte("boom")),
 		status(http.StatusCreated, samples.Read(t, "rekor1-response.json")),
 	}}
-	root, url := rekorAt(t, "http://127.0.0.1:3000", s)
-	l, err := sign.NewRekor(root, url, fast)
+	root, url, via := rekorAt(t, "http://127.0.0.1:3000", s)
+	l, err := sign.NewRekor(root, url, via, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +164,8 @@ func TestRekorNoRetryOn400(t *testing.T) {
 	s := &scripted{steps: []func(http.ResponseWriter, *http.Request){
 		status(http.StatusBadRequest, []byte(`{"code":400,"message":"invalid signature"}`)),
 	}}
-	root, url := rekorAt(t, "http://127.0.0.1:3000", s)
-	l, err := sign.NewRekor(root, url, fast)
+	root, url, via := rekorAt(t, "http://127.0.0.1:3000", s)
+	l, err := sign.NewRekor(root, url, via, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +183,7 @@ func TestRekorNoRetryOn400(t *testing.T) {
 }
 
 func TestRekorDeadline(t *testing.T) {
-	root, url := rekorAt(t, "http://127.0.0.1:3003", &scripted{steps: []func(http.ResponseWriter, *http.Request){
+	root, url, via := rekorAt(t, "http://127.0.0.1:3003", &scripted{steps: []func(http.ResponseWriter, *http.Request){
 		func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
 			select {
@@ -194,7 +192,7 @@ func TestRekorDeadline(t *testing.T) {
 			}
 		},
 	}})
-	l, err := sign.NewRekorV2(root, url, fast)
+	l, err := sign.NewRekorV2(root, url, via, fast)
 	if err != nil {
 		t.Fatal(err)
 	}

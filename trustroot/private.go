@@ -106,8 +106,9 @@ func WithRekor(url string, key crypto.PublicKey) DeploymentOption {
 
 // WithRekorV2 adds a Rekor v2 (rekor-tiles) transparency log at base URL url
 // with checkpoint-signing key key, Ed25519 or ECDSA. The log's origin, the
-// name in its checkpoints, must be the host of url (with its port, if any),
-// as for the public-good logs. Its log ID is the one rekor-tiles uses: for an
+// name in its checkpoints (rekor-tiles' --hostname), must be the host name of
+// url without the port ([TransparencyLog.Name]), as for the public-good logs
+// and as sigstore-go and cosign expect. Its log ID is the one rekor-tiles uses: for an
 // Ed25519 key the signed-note key ID SHA-256(origin || "\n" || 0x01 || key)
 // (c2sp.org/signed-note), whose first four bytes are the key hint of its
 // checkpoint signatures; for an ECDSA key SHA-256 of the key's PKIX DER

@@ -113,14 +113,16 @@ type TransparencyLog struct {
 	Operator string
 }
 
-// Name returns the name the log signs its checkpoints with: the host (with
-// its port, if any) of its base URL, or the base URL itself if it has no host.
+// Name returns the Rekor v2 origin of the log, the name it signs its
+// checkpoints with: the host name of its base URL without the port (what
+// sigstore-go and cosign expect, and what rekor-tiles signs when its
+// --hostname is that name), or the base URL itself if it has no host.
 func (l *TransparencyLog) Name() string {
 	u, err := url.Parse(l.BaseURL)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Hostname() == "" {
 		return l.BaseURL
 	}
-	return u.Host
+	return u.Hostname()
 }
 
 // TrustedRoot is a parsed, checked set of trusted material. The slices and

@@ -22,6 +22,20 @@
 // only a CA, or none at all for key-signed bundles, verifies without logs.
 // Lowering a threshold to zero takes an option named Unsafe….
 //
+// # Witnesses
+//
+// A checkpoint proves an entry is in a tree the log signed, not that the
+// log shows everyone the same tree. RequireWitnessPolicy(baseURL, policy)
+// requires the checkpoints of a log's entries to be cosigned
+// (c2sp.org/tlog-cosignature) by witnesses satisfying a policy of package
+// witness; Result.TlogEntries[i].Witnesses names those that verified. By
+// default no witness is required, as in other Sigstore verifiers. A
+// witnessed checkpoint counts as an observer timestamp only with
+// WitnessTimestamps. Checkpoints are bound to their log: a Rekor v2
+// checkpoint's origin must be the host name of the log's base URL (or
+// host:port when the URL has that port), a Rekor v1 one's must have the form
+// "<name> - <tree ID>" signed as <name>.
+//
 // # Keys and certificates
 //
 // Certificate bundles verify when RFC 5280 path validation (crypto/x509)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // An Option configures a Verifier. Options are checked together by New.
@@ -26,6 +27,8 @@ type config struct {
 	checker                 RevocationChecker
 	caSigners               bool
 	payloadTypes            map[string]bool
+	witnessPolicies         map[string]*witness.Policy // by log base URL
+	witnessTimes            bool
 }
 
 type trustedKey struct {
@@ -92,12 +95,15 @@ func UnsafeNoTlogEntries() Option {
 
 // RequireTimestamps sets how many observer timestamps must verify: RFC 3161
 // timestamps from distinct trusted timestamp authorities, plus integrated
-// times from distinct transparency logs whose inclusion promise verified.
+// times from distinct transparency logs whose inclusion promise verified,
+// plus (with WitnessTimestamps) witnessed checkpoints of distinct logs.
 // Authorities and logs count by operator where the trusted root names one
 // (protobuf-specs: two TSAs, or two logs, of one operator count once; so
 // does a TSA and a log of one operator) and by TSA URI or log ID
-// otherwise. n must be at least 1 and at most the number of TSAs and logs
-// so counted in the trusted root. Default: 1 when the trusted root lists a TSA or a
+// otherwise; a log's witnessed checkpoints count apart from its integrated
+// times. n must be at least 1 and at most the number of TSAs and logs
+// so counted in the trusted root (plus the logs with a witness policy,
+// with WitnessTimestamps). Default: 1 when the trusted root lists a TSA or a
 // transparency log, else 0.
 func RequireTimestamps(n int) Option {
 	return func(c *config) error {

@@ -70,12 +70,18 @@ type LogEntry struct {
 	// InclusionProof reports whether a Merkle inclusion proof to a signed
 	// checkpoint verified; otherwise the entry verified by its promise.
 	InclusionProof bool
+	// Witnesses are the verified cosignatures of the checkpoint by the
+	// witnesses of the log's policy (RequireWitnessPolicy), in checkpoint
+	// order; nil when the log has no policy.
+	Witnesses []WitnessCosignature
+
+	witnessedAt time.Time // when the policy's quorum vouches for the checkpoint
 }
 
 // Timestamp is a verified observer timestamp.
 type Timestamp struct {
 	Time time.Time
-	// Kind is "rfc3161" or "integrated-time".
+	// Kind is "rfc3161", "integrated-time" or "witness-cosignature".
 	Kind string
 	// Authority is the TSA's or the log's URL.
 	Authority string

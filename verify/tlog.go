@@ -9,6 +9,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // verifyTlog checks every transparency-log entry of b. It returns the
@@ -62,6 +63,16 @@ func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res 
 				Time: e.entry.IntegratedTime, Kind: "integrated-time", Authority: e.entry.BaseURL, Operator: e.entry.Operator,
 			})
 			r.timestampWitnesses[e.log.witness] = true
+		}
+		// A witnessed checkpoint is an observer timestamp only when the
+		// caller says so (WitnessTimestamps); it counts apart from the
+		// log's own integrated times.
+		if v.cfg.witnessTimes && !e.entry.witnessedAt.IsZero() {
+			times = append(times, e.entry.witnessedAt)
+			res.Timestamps = append(res.Timestamps, Timestamp{
+				Time: e.entry.witnessedAt, Kind: "witness-cosignature", Authority: e.entry.BaseURL, Operator: e.entry.Operator,
+			})
+			r.timestampWitnesses[witnessedCheckpoint(e.log.witness)] = true
 		}
 		if e.d.Alg != 0 {
 			digests = append(digests, e.d)
@@ -120,10 +131,26 @@ func (v *Verifier) verifyEntry(b *bundle.Bundle, s *signer, e *bundle.TlogEntry)
 		le.IntegratedTime = t
 	}
 	if e.Proof != nil {
-		if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
+		var witnesses []*witness.Key
+		if l.policy != nil {
+			witnesses = l.policy.Witnesses()
+		}
+		cp, err := tlogcheck.VerifyInclusion(l.cp, e, witnesses...)
+		if err != nil {
 			return nil, le, rekor.Digest{}, err
 		}
 		le.InclusionProof = true
+		if l.policy != nil {
+			if le.Witnesses, le.witnessedAt, err = checkWitnesses(l.policy, cp); err != nil {
+				return nil, le, rekor.Digest{}, err
+			}
+			if v.cfg.witnessTimes && le.witnessedAt.After(v.cfg.now()) {
+				return nil, le, rekor.Digest{}, fmt.Errorf("witness cosignature time %s is in the future", le.witnessedAt.Format(time.RFC3339))
+			}
+		}
+	}
+	if l.policy != nil && e.Proof == nil {
+		return nil, le, rekor.Digest{}, errors.New("the log has a witness policy, but the entry has no checkpoint")
 	}
 	if err := tlogcheck.VerifyLogIndex(e); err != nil {
 		return nil, le, rekor.Digest{}, err

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
@@ -15,6 +16,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // Verifier verifies bundles against one trusted root. It is immutable and
@@ -26,7 +28,7 @@ type Verifier struct {
 	tlogs  []*preparedLog
 	ctlogs []*preparedLog
 	tsas   []*rfc3161.Authority
-	// tsaWitness names each TSA as a witness (see witness).
+	// tsaWitness names each TSA as a witness (see source).
 	tsaWitness map[*rfc3161.Authority]string
 	crls       map[string][]*preparedCRL // by the DER of the issuer's name
 }
@@ -41,10 +43,11 @@ type preparedCA struct {
 type preparedLog struct {
 	log    *trustroot.TransparencyLog
 	alg    sigalg.Algorithm
-	cp     checkpoint.Verifier
+	cp     checkpoint.Log
+	policy *witness.Policy // nil: no witness policy
 	ctID   [32]byte
 	isCTv1 bool
-	// witness names the log as a witness for thresholds (see witness).
+	// witness names the log as a witness for thresholds (see source).
 	witness string
 }
 
@@ -76,7 +79,20 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
+		if wp, ok := v.cfg.witnessPolicies[l.BaseURL]; ok {
+			p.policy = wp
+		}
 		v.tlogs = append(v.tlogs, p)
+	}
+	witnessed := 0
+	for u := range v.cfg.witnessPolicies {
+		if !slices.ContainsFunc(v.tlogs, func(p *preparedLog) bool { return p.log.BaseURL == u }) {
+			return nil, fmt.Errorf("verify: RequireWitnessPolicy(%q): the trusted root lists no transparency log with that base URL", u)
+		}
+		witnessed++
+	}
+	if v.cfg.witnessTimes && witnessed == 0 {
+		return nil, errors.New("verify: WitnessTimestamps without RequireWitnessPolicy")
 	}
 	for _, l := range root.CTLogs() {
 		p, err := prepareLog(l)
@@ -93,7 +109,7 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	for _, t := range root.TimestampAuthorities() {
 		a := rfc3161.NewAuthority(t)
 		v.tsas = append(v.tsas, a)
-		v.tsaWitness[a] = witness(t.Operator, "tsa", t.URI)
+		v.tsaWitness[a] = source(t.Operator, "tsa", t.URI)
 	}
 	tlogs, ctlogs, observers := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, l := range v.tlogs {
@@ -111,23 +127,34 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	if err := v.cfg.scts.resolve(len(ctlogs), "independent CT logs"); err != nil {
 		return nil, err
 	}
+	if v.cfg.witnessTimes {
+		for _, l := range v.tlogs {
+			if l.policy != nil {
+				observers[witnessedCheckpoint(l.witness)] = true
+			}
+		}
+	}
 	if err := v.cfg.timestamps.resolve(len(observers), "independent timestamp authorities and transparency logs"); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-// witness names an independent witness for the thresholds: the operator
+// source names an independent source for the thresholds: the operator
 // the trusted root names for a log or authority (protobuf-specs: logs, TSAs
 // or CT logs of one operator count once), else the log itself (by log ID)
 // or the timestamp authority (by URI). An operator running a log and a TSA
 // is one witness of observer timestamps.
-func witness(operator, kind, id string) string {
+func source(operator, kind, id string) string {
 	if operator != "" {
 		return "operator\x00" + operator
 	}
 	return kind + "\x00" + id
 }
+
+// witnessedCheckpoint names a log's witnessed checkpoints as a witness of
+// observer timestamps, apart from the log's own integrated times.
+func witnessedCheckpoint(logWitness string) string { return "witnessed\x00" + logWitness }
 
 func (t *threshold) resolve(available int, what string) error {
 	if !t.set {
@@ -155,7 +182,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
 	}
-	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l), witness: witness(l.Operator, "log", string(l.LogID))}, nil
+	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointLog(l), witness: source(l.Operator, "log", string(l.LogID))}, nil
 }
 
 func (v *Verifier) tlog(id []byte) *preparedLog {
@@ -224,7 +251,7 @@ type run struct {
 	v        *Verifier
 	failFast bool
 	failed   []*Error
-	// timestampWitnesses are the witnesses (see witness) of the verified
+	// timestampWitnesses are the witnesses (see source) of the verified
 	// observer timestamps.
 	timestampWitnesses map[string]bool
 	// anyPayloadType accepts DSSE envelopes of every payload type (SelfCheck).

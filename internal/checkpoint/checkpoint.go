@@ -26,9 +26,9 @@ type Checkpoint struct {
 	Extra []string
 }
 
-// ParseCheckpoint parses a checkpoint text, such as [Note].Text, without
+// ParseCheckpoint parses a checkpoint text, such as a note.Note's Text, without
 // verifying anything. The text must satisfy the note-text rules of
-// [ParseNote] (UTF-8, no control characters but newline, ends in a newline,
+// signed notes (UTF-8, no control characters but newline, ends in a newline,
 // within the bounds) and consist of at least three non-empty lines: the
 // origin, the tree size in decimal (no sign, no leading zeros unless it is
 // "0", at most 2^64-1), the root hash in padded standard base64 decoding to

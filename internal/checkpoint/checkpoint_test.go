@@ -93,9 +93,9 @@ func TestParseCheckpointMalformed(t *testing.T) {
 		"carriage return":         "o\r\n1\r\n" + h + "\r\n",
 		"tab":                     "o\t\n1\n" + h + "\n",
 		"invalid UTF-8":           "o\xff\n1\n" + h + "\n",
-		"101 lines":               "o\n1\n" + h + "\n" + repeatLines("e\n", MaxTextLines-2),
+		"101 lines":               "o\n1\n" + h + "\n" + strings.Repeat("e\n", MaxTextLines-2),
 		"long line":               strings.Repeat("o", MaxLineLength+1) + "\n1\n" + h + "\n",
-		"too large":               "o\n1\n" + h + "\n" + repeatLines(strings.Repeat("e", 1000)+"\n", 66),
+		"too large":               "o\n1\n" + h + "\n" + strings.Repeat(strings.Repeat("e", 1000)+"\n", 66),
 		"a whole note":            "o\n1\n" + h + "\n\n— n " + fiveBytes + "\n",
 	}
 	for name, text := range tests {
@@ -113,7 +113,7 @@ func TestParseCheckpointMalformed(t *testing.T) {
 
 func TestParseCheckpointBounds(t *testing.T) {
 	ok := []string{
-		"o\n1\n" + testHash + "\n" + repeatLines("e\n", MaxTextLines-3),
+		"o\n1\n" + testHash + "\n" + strings.Repeat("e\n", MaxTextLines-3),
 		strings.Repeat("o", MaxLineLength) + "\n1\n" + testHash + "\n",
 	}
 	for _, text := range ok {

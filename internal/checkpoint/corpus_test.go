@@ -11,13 +11,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sigil-dev/sigil/witness"
 )
 
 var (
@@ -80,17 +81,13 @@ func (c *corpus) get(tb testing.TB, name string) corpusCase {
 	return cc
 }
 
-// verifier builds the Verifier a client would build from the trusted root:
-// name = host of the base URL, hint = log ID prefix, key = PKIX key.
-func (c *corpus) verifier(tb testing.TB, cc corpusCase) Verifier {
+// log builds the Log a client builds from the trusted root: base URL, key
+// ID = log ID prefix, key = PKIX key.
+func (c *corpus) log(tb testing.TB, cc corpusCase) Log {
 	tb.Helper()
 	l, ok := c.Logs[cc.LogID]
 	if !ok {
 		tb.Fatalf("%s: log %s not in corpus", cc.Name, cc.LogID)
-	}
-	u, err := url.Parse(l.BaseURL)
-	if err != nil {
-		tb.Fatal(err)
 	}
 	der, err := base64.StdEncoding.DecodeString(l.PublicKey)
 	if err != nil {
@@ -104,7 +101,7 @@ func (c *corpus) verifier(tb testing.TB, cc corpusCase) Verifier {
 	if err != nil || len(id) < 4 {
 		tb.Fatalf("bad log ID %q", cc.LogID)
 	}
-	return Verifier{Name: u.Host, Hint: [4]byte(id), Key: key}
+	return Log{BaseURL: l.BaseURL, KeyID: [4]byte(id), Key: key}
 }
 
 type outcome int
@@ -112,17 +109,19 @@ type outcome int
 const (
 	wantOK outcome = iota
 	wantMalformed
+	wantWrongOrigin
 	wantNoLogSignature
 	wantInvalidSignature
+	wantInvalidCosignature
 )
 
 func (o outcome) String() string {
-	return [...]string{"ok", "ErrMalformed", "NoLogSignature", "InvalidSignature"}[o]
+	return [...]string{"ok", "ErrMalformed", "WrongOrigin", "NoLogSignature", "InvalidSignature", "InvalidCosignature"}[o]
 }
 
 // classify maps Open's result to an outcome, failing the test on any result
 // outside the documented contract.
-func classify(tb testing.TB, cp *Checkpoint, err error) outcome {
+func classify(tb testing.TB, cp *Signed, err error) outcome {
 	tb.Helper()
 	if err == nil {
 		if cp == nil {
@@ -145,6 +144,10 @@ func classify(tb testing.TB, cp *Checkpoint, err error) outcome {
 		return wantMalformed
 	case errors.As(err, &verr):
 		switch verr.Reason {
+		case WrongOrigin:
+			return wantWrongOrigin
+		case InvalidCosignature:
+			return wantInvalidCosignature
 		case NoLogSignature:
 			return wantNoLogSignature
 		case InvalidSignature:
@@ -159,26 +162,22 @@ func classify(tb testing.TB, cp *Checkpoint, err error) outcome {
 // checkpoint in the corpus must verify: the conformance cases that fail do so
 // for reasons other than their checkpoint.
 var corpusWant = map[string]outcome{
-	// The hint of the only line is not the log's (the signature is fine).
+	// The key ID of the only line is not the log's (the signature is fine).
 	"conformance/checkpoint-bad-keyhint_fail": wantNoLogSignature,
 	// The log's line carries a corrupted signature.
 	"conformance/invalid-checkpoint-signature_fail": wantInvalidSignature,
 	// "text\n\n" with no signature line at all: not a signed note.
 	"conformance/rekor2-checkpoint-missing-log-signature_fail": wantMalformed,
+	// The text lost its origin line: the first line ("736") is not the
+	// log's origin.
+	"conformance/rekor2-checkpoint-missing-origin_fail": wantWrongOrigin,
 	// The text lost a line, so the log's signature no longer verifies
 	// (the text is not a checkpoint either, but the signature is checked
 	// first).
-	"conformance/rekor2-checkpoint-missing-origin_fail":    wantInvalidSignature,
 	"conformance/rekor2-checkpoint-missing-root-hash_fail": wantInvalidSignature,
 	"conformance/rekor2-checkpoint-missing-size_fail":      wantInvalidSignature,
 	// Origin and signer name rewritten to log2025-alpha1.rekor.github.dev.
-	"conformance/rekor2-checkpoint-no-matching-signature_fail": wantNoLogSignature,
-	// A private Rekor v1 deployment whose signer name is its pod name
-	// ("rekor-00001-deployment-56bf7777c9-jds5x"), not the host of its base
-	// URL. sigstore-go (which ignores v1 signer names) accepts these; with
-	// name matching they need the signer name (see TestCorpusSignerName).
-	"sigstore-go/othername-private-deployment":  wantNoLogSignature,
-	"sigstore-go/othername-email-identity_fail": wantNoLogSignature,
+	"conformance/rekor2-checkpoint-no-matching-signature_fail": wantWrongOrigin,
 }
 
 func TestCorpus(t *testing.T) {
@@ -192,9 +191,8 @@ func TestCorpus(t *testing.T) {
 	counts := map[outcome]int{}
 	for _, cc := range c.Cases {
 		t.Run(fmt.Sprintf("%s#%d", cc.Name, cc.Entry), func(t *testing.T) {
-			v := c.verifier(t, cc)
-			cp, err := Open([]byte(cc.Envelope), v)
-			got := classify(t, cp, err)
+			s, err := Open([]byte(cc.Envelope), c.log(t, cc))
+			got := classify(t, s, err)
 			want := corpusWant[cc.Name]
 			counts[got]++
 			if got != want {
@@ -203,41 +201,24 @@ func TestCorpus(t *testing.T) {
 			if got != wantOK {
 				return
 			}
-			// The checkpoint is the one in the text.
-			n, err := ParseNote([]byte(cc.Envelope))
+			// The checkpoint is the one in the text, and the note is the
+			// reference implementation's reading of the envelope.
+			cp2, err := ParseCheckpoint([]byte(s.Note.Text))
 			if err != nil {
 				t.Fatal(err)
 			}
-			cp2, err := ParseCheckpoint(n.Text)
-			if err != nil {
-				t.Fatal(err)
+			if !equalCheckpoints(&s.Checkpoint, cp2) {
+				t.Fatalf("Open = %+v, ParseCheckpoint = %+v", s.Checkpoint, cp2)
 			}
-			if !equalCheckpoints(cp, cp2) {
-				t.Fatalf("Open = %+v, ParseCheckpoint = %+v", cp, cp2)
+			if !bytes.Equal(s.Marshal(), []byte(s.Note.Text)) || !strings.HasPrefix(cc.Envelope, s.Note.Text+"\n") {
+				t.Fatalf("Marshal = %q, want %q", s.Marshal(), s.Note.Text)
 			}
-			if !bytes.Equal(cp.Marshal(), n.Text) {
-				t.Fatalf("Marshal = %q, want %q", cp.Marshal(), n.Text)
-			}
-			if !bytes.Equal(n.Marshal(), []byte(cc.Envelope)) {
-				t.Fatalf("Note.Marshal = %q, want %q", n.Marshal(), cc.Envelope)
+			if len(s.Note.Sigs) != 1 {
+				t.Fatalf("%d verified lines without witnesses, want 1", len(s.Note.Sigs))
 			}
 		})
 	}
 	t.Logf("outcomes: %v", counts)
-}
-
-// TestCorpusSignerName shows that the private-deployment checkpoints verify
-// when the Verifier has the name the log actually signs with.
-func TestCorpusSignerName(t *testing.T) {
-	c := loadCorpus(t)
-	for _, name := range []string{"sigstore-go/othername-private-deployment", "sigstore-go/othername-email-identity_fail"} {
-		cc := c.get(t, name)
-		v := c.verifier(t, cc)
-		v.Name = "rekor-00001-deployment-56bf7777c9-jds5x"
-		if _, err := Open([]byte(cc.Envelope), v); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
 }
 
 // TestCorpusDetails checks specific properties of named conformance cases.
@@ -246,97 +227,81 @@ func TestCorpusDetails(t *testing.T) {
 
 	t.Run("rekor v1", func(t *testing.T) {
 		cc := c.get(t, "conformance/happy-path-v0.3")
-		v := c.verifier(t, cc)
-		if _, ok := v.Key.(*ecdsa.PublicKey); !ok || v.Name != "rekor.sigstore.dev" {
-			t.Fatalf("verifier %q %T", v.Name, v.Key)
+		l := c.log(t, cc)
+		if _, ok := l.Key.(*ecdsa.PublicKey); !ok {
+			t.Fatalf("key %T", l.Key)
 		}
-		cp, err := Open([]byte(cc.Envelope), v)
+		s, err := Open([]byte(cc.Envelope), l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cp.Origin != "rekor.sigstore.dev - 2605736670972794746" || cp.Size != 75408393 || len(cp.RootHash) != 32 || cp.Extra != nil {
-			t.Fatalf("%+v", cp)
+		if s.Origin != "rekor.sigstore.dev - 2605736670972794746" || s.Size != 75408393 || len(s.RootHash) != 32 || s.Extra != nil {
+			t.Fatalf("%+v", s.Checkpoint)
 		}
 		// The log ID of an ECDSA log is SHA-256 of its PKIX key.
 		der, _ := base64.StdEncoding.DecodeString(c.Logs[cc.LogID].PublicKey)
 		if h := sha256.Sum256(der); base64.StdEncoding.EncodeToString(h[:]) != cc.LogID {
 			t.Errorf("log ID %s is not SHA-256 of the key", cc.LogID)
 		}
+		// Rekor v1 signs as its configured hostname: another key name
+		// than the origin's is not the log's line.
+		env := strings.Replace(cc.Envelope, "— rekor.sigstore.dev ", "— rekor.sigstage.dev ", 1)
+		_, err = Open([]byte(env), l)
+		if got := classify(t, nil, err); got != wantNoLogSignature {
+			t.Fatalf("renamed line: got %v (%v)", got, err)
+		}
+	})
+
+	t.Run("rekor v1 private deployment signing as its pod name", func(t *testing.T) {
+		// sigstore-go accepts these; the v1 name is the origin's, not the
+		// base URL's host.
+		cc := c.get(t, "sigstore-go/othername-private-deployment")
+		s, err := Open([]byte(cc.Envelope), c.log(t, cc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(s.Origin, "rekor-00001-deployment-56bf7777c9-jds5x - ") || c.Logs[cc.LogID].BaseURL != "http://rekor.rekor-system.172.18.255.1.sslip.io" {
+			t.Fatalf("origin %q", s.Origin)
+		}
 	})
 
 	t.Run("rekor v1 timestamp extension", func(t *testing.T) {
-		cc := c.get(t, "conformance/checkpoint-bad-keyhint_fail")
-		n, err := ParseNote([]byte(cc.Envelope))
+		cc := c.get(t, "conformance/happy-path-v0.2")
+		s, err := Open([]byte(cc.Envelope), c.log(t, cc))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp, err := ParseCheckpoint(n.Text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cp.Size != 23083062 || !slices.Equal(cp.Extra, []string{"Timestamp: 1689177396617352539"}) {
-			t.Fatalf("%+v", cp)
-		}
-		// Only the hint is wrong: with the log's hint the line verifies.
-		v := c.verifier(t, cc)
-		if n.Sigs[0].KeyHint == v.Hint {
-			t.Fatal("hint is not wrong")
-		}
-		n.Sigs[0].KeyHint = v.Hint
-		if _, err := Open(n.Marshal(), v); err != nil {
-			t.Fatalf("with the right hint: %v", err)
+		if len(s.Extra) != 1 || !strings.HasPrefix(s.Extra[0], "Timestamp: ") {
+			t.Fatalf("%+v", s.Checkpoint)
 		}
 	})
 
 	t.Run("rekor v2", func(t *testing.T) {
 		cc := c.get(t, "conformance/rekor2-happy-path")
-		v := c.verifier(t, cc)
-		pub, ok := v.Key.(ed25519.PublicKey)
-		if !ok || v.Name != "log2025-alpha1.rekor.sigstage.dev" {
-			t.Fatalf("verifier %q %T", v.Name, v.Key)
+		l := c.log(t, cc)
+		pub, ok := l.Key.(ed25519.PublicKey)
+		const origin = "log2025-alpha1.rekor.sigstage.dev"
+		if !ok || l.BaseURL != "https://"+origin {
+			t.Fatalf("log %q %T", l.BaseURL, l.Key)
 		}
-		// The log ID of an Ed25519 note key is SHA-256(name || "\n" || 0x01 || key).
-		h := sha256.Sum256(slices.Concat([]byte(v.Name), []byte{'\n', 1}, pub))
+		// The log ID of an Ed25519 note key is SHA-256(origin || "\n" || 0x01 || key).
+		h := sha256.Sum256(slices.Concat([]byte(origin), []byte{'\n', 1}, pub))
 		if base64.StdEncoding.EncodeToString(h[:]) != cc.LogID {
 			t.Errorf("log ID %s is not the note key hash", cc.LogID)
 		}
-		cp, err := Open([]byte(cc.Envelope), v)
+		s, err := Open([]byte(cc.Envelope), l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cp.Origin != v.Name || cp.Size != 736 || cp.Extra != nil {
-			t.Fatalf("%+v", cp)
+		if s.Origin != origin || s.Size != 736 || s.Extra != nil {
+			t.Fatalf("%+v", s.Checkpoint)
 		}
-	})
-
-	t.Run("localhost:8000 needs the port in the name", func(t *testing.T) {
-		cc := c.get(t, "conformance/intoto-with-custom-trust-root")
-		v := c.verifier(t, cc)
-		if v.Name != "localhost:8000" {
-			t.Fatalf("name %q", v.Name)
-		}
-		if _, err := Open([]byte(cc.Envelope), v); err != nil {
-			t.Fatal(err)
-		}
-		v.Name = "localhost" // url.URL.Hostname() would be wrong
-		_, err := Open([]byte(cc.Envelope), v)
-		if got := classify(t, nil, err); got != wantNoLogSignature {
-			t.Fatalf("got %v, want %v", got, wantNoLogSignature)
-		}
-	})
-
-	t.Run("missing lines are also malformed checkpoints", func(t *testing.T) {
-		for _, name := range []string{
-			"conformance/rekor2-checkpoint-missing-origin_fail",
-			"conformance/rekor2-checkpoint-missing-root-hash_fail",
-			"conformance/rekor2-checkpoint-missing-size_fail",
-		} {
-			n, err := ParseNote([]byte(c.get(t, name).Envelope))
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if _, err := ParseCheckpoint(n.Text); !errors.Is(err, ErrMalformed) {
-				t.Errorf("%s: ParseCheckpoint error %v, want ErrMalformed", name, err)
+		// The same checkpoint under a trusted root naming another host.
+		for _, u := range []string{"https://log2025-alpha2.rekor.sigstage.dev", "https://rekor.sigstage.dev", "https://" + origin + ".evil.example"} {
+			l.BaseURL = u
+			_, err := Open([]byte(cc.Envelope), l)
+			if got := classify(t, nil, err); got != wantWrongOrigin {
+				t.Errorf("base URL %s: got %v (%v), want WrongOrigin", u, got, err)
 			}
 		}
 	})
@@ -351,38 +316,37 @@ func TestCorpusDetails(t *testing.T) {
 			"conformance/rekor2-dsse-happy-path":                 4,
 		} {
 			cc := c.get(t, name)
-			n, err := ParseNote([]byte(cc.Envelope))
+			s, err := Open([]byte(cc.Envelope), c.log(t, cc))
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			if len(n.Sigs) != wantSigs {
-				t.Errorf("%s: %d signatures, want %d", name, len(n.Sigs), wantSigs)
+			if got := len(s.Note.Sigs) + len(s.Note.UnverifiedSigs); got != wantSigs {
+				t.Errorf("%s: %d signature lines, want %d", name, got, wantSigs)
 			}
-			v := c.verifier(t, cc)
-			mine := 0
-			for _, s := range n.Sigs {
-				if s.Name == v.Name && s.KeyHint == v.Hint {
-					mine++
-				}
-			}
-			if mine != 1 {
-				t.Errorf("%s: %d signatures from the log, want 1", name, mine)
-			}
-			if _, err := Open([]byte(cc.Envelope), v); err != nil {
-				t.Errorf("%s: %v", name, err)
+			if len(s.Note.Sigs) != 1 || s.Cosignatures != nil {
+				t.Errorf("%s: %d verified lines without witnesses, want 1", name, len(s.Note.Sigs))
 			}
 		}
 	})
 
-	t.Run("two signatures from the origin", func(t *testing.T) {
-		// The second line has the origin's name and another key's hint (an
-		// ECDSA key): it is ignored.
-		n, err := ParseNote([]byte(c.get(t, "conformance/rekor2-checkpoint-two-sigs-from-origin").Envelope))
+	t.Run("real witnesses", func(t *testing.T) {
+		// The staging DSSE bundle's checkpoint carries cosignatures of
+		// three public witnesses; their keys are not in the corpus, so
+		// the lines are unverified, and a key that is not theirs under
+		// one of their names is simply not asked for.
+		cc := c.get(t, "conformance/rekor2-dsse-happy-path")
+		w := newWitness(t, "witness.stagemole.eu")
+		s, err := Open([]byte(cc.Envelope), c.log(t, cc), w.key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.Sigs[0].Name != n.Sigs[1].Name || n.Sigs[0].KeyHint == n.Sigs[1].KeyHint {
-			t.Fatalf("%+v", n.Sigs)
+		if s.Cosignatures != nil {
+			t.Fatalf("%+v", s.Cosignatures)
+		}
+		for _, u := range s.Note.UnverifiedSigs {
+			if _, err := witness.CosignatureTime(u.Base64); err != nil {
+				t.Errorf("%s: %v", u.Name, err)
+			}
 		}
 	})
 }
@@ -501,7 +465,7 @@ func TestUpdateCorpus(t *testing.T) {
 
 	// Seed corpora: each distinct envelope, except that only a few of the
 	// many similar CPython release checkpoints are kept.
-	for _, fuzz := range []string{"FuzzParseNote", "FuzzParseCheckpoint", "FuzzOpen"} {
+	for _, fuzz := range []string{"FuzzParseCheckpoint", "FuzzOpen"} {
 		if err := os.RemoveAll(filepath.Join("testdata/fuzz", fuzz)); err != nil {
 			t.Fatal(err)
 		}
@@ -520,7 +484,6 @@ func TestUpdateCorpus(t *testing.T) {
 		}
 		base := strings.NewReplacer("/", "_", "@", "_").Replace(cc.Name) + "_" + strconv.Itoa(cc.Entry)
 		env := []byte(cc.Envelope)
-		writeSeed(t, "FuzzParseNote", base, env)
 		writeSeed(t, "FuzzOpen", base, env)
 		if i := bytes.LastIndex(env, []byte("\n\n")); i >= 0 {
 			writeSeed(t, "FuzzParseCheckpoint", base, env[:i+1])

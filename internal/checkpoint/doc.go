@@ -17,41 +17,47 @@
 //
 // # Use
 //
-// Most callers need only [Open]: it takes the envelope and a [Verifier] built
-// from the trusted root (never from the bundle), verifies the log's signature
-// and returns the parsed [Checkpoint]. [ParseNote] and [ParseCheckpoint] check
-// syntax only; their results are untrusted.
+// Most callers need only [Open]: it takes the envelope, the [Log] built from
+// the trusted root (never from the bundle) and the keys of any witnesses the
+// caller trusts, binds the origin to the log, verifies the log's signature
+// and the trusted witnesses' cosignatures, and returns the parsed checkpoint
+// with every signature line ([Signed]). [ParseCheckpoint] checks syntax only;
+// its result is untrusted.
 //
-// Open does not compare the checkpoint with anything else: the caller checks
-// that the root hash and tree size match the inclusion proof, and (if it
-// wants to) that the origin is the one expected for the log. Rekor v1 origins
-// have the form "<hostname> - <tree ID>"; Rekor v2 origins equal the signer
-// name.
+// Signature lines are parsed and checked by golang.org/x/mod/sumdb/note (the
+// reference implementation): the log's key and the witnesses' keys are its
+// Verifiers, so log signatures and cosignatures take one code path.
+//
+// Open does not compare the checkpoint with anything but the log: the caller
+// checks that the root hash and tree size match the inclusion proof, and
+// judges the cosignatures against a witness policy.
 //
 // # Which signature lines count
 //
-// A signature line is the log's when both its key name equals [Verifier].Name
-// and its key hint equals [Verifier].Hint: in signed-note semantics the pair
-// (name, key ID) identifies a key, and verifiers must ignore signatures that
-// match only one of the two. All other lines (witness cosignatures, other keys
-// of the same origin, lines in signature formats this package does not know)
-// are ignored, wherever they appear. Every line that does match must verify
-// (the signed-note specification says a failing signature from a known key
-// should reject the note), and at least one must exist. Identical duplicate
-// lines are verified once.
+// A signature line is the log's when both its key name is the one the
+// origin implies (see [Open]) and its key ID equals [Log].KeyID: in
+// signed-note semantics the pair (name, key ID) identifies a key, and
+// verifiers must ignore signatures that match only one of the two. A line is
+// a trusted witness's when it has that witness's name and cosignature/v1 key
+// ID. All other lines (untrusted witnesses, other keys of the same origin,
+// signature types this package does not know) are ignored, wherever they
+// appear. The first line of each known key must verify (a failing signature
+// from a known key rejects the note), and the log's must exist.
 //
 // Supported log keys: Ed25519 (Rekor v2; the signature is Ed25519 over the
-// text) and ECDSA P-256, P-384 and P-521 (Rekor v1; an ASN.1 DER signature
-// over SHA-256, SHA-384 or SHA-512 of the text respectively).
+// text) and ECDSA P-256, P-384 and P-521 (Rekor v1, and rekor-tiles with an
+// ECDSA key; an ASN.1 DER signature over SHA-256, SHA-384 or SHA-512 of the
+// text respectively). Witness keys: cosignature/v1 (Ed25519).
 //
 // # Errors
 //
 // Every function documents its errors. In short:
 //   - errors.Is(err, [ErrMalformed]): the input could not be parsed;
 //   - errors.As(err, new(*[VerificationError])): the input was checked and is
-//     not signed by the log ([VerificationError].Reason says how);
-//   - errors.Is(err, [ErrInvalidVerifier]): the caller's [Verifier] is
-//     unusable (a configuration error, not a property of the input).
+//     not a checkpoint signed by the log, or carries a bad cosignature from a
+//     trusted witness ([VerificationError].Reason says how);
+//   - errors.Is(err, [ErrInvalidLog]): the caller's [Log] is unusable (a
+//     configuration error, not a property of the input).
 //
 // # Limits
 //

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"net/url"
 
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 )
@@ -27,26 +26,28 @@ func ExampleOpen() {
 	if err != nil {
 		panic(err)
 	}
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		panic(err)
-	}
+	log := checkpoint.Log{BaseURL: baseURL, KeyID: [4]byte(logID), Key: key}
 
-	cp, err := checkpoint.Open(envelope, checkpoint.Verifier{Name: u.Host, Hint: [4]byte(logID), Key: key})
+	s, err := checkpoint.Open(envelope, log)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cp.Origin)
-	fmt.Println(cp.Size)
-	fmt.Printf("%x\n", cp.RootHash)
+	fmt.Println(s.Origin)
+	fmt.Println(s.Size)
+	fmt.Printf("%x\n", s.RootHash)
+	for _, sig := range s.Note.UnverifiedSigs {
+		fmt.Println("not checked:", sig.Name) // no trusted witness key given
+	}
 
-	// The same envelope does not verify for another log.
-	_, err = checkpoint.Open(envelope, checkpoint.Verifier{Name: "rekor.sigstore.dev", Hint: [4]byte(logID), Key: key})
+	// The same envelope does not verify for a log at another host.
+	log.BaseURL = "https://log2025-alpha2.rekor.sigstage.dev"
+	_, err = checkpoint.Open(envelope, log)
 	fmt.Println(err)
 	// Output:
 	// log2025-alpha1.rekor.sigstage.dev
 	// 736
 	// aecd583d8d3274057497181faeae69138a11a54270a37b327a9b39f9e1944c32
-	// checkpoint: no signature from log "rekor.sigstore.dev" (key hint f30d5a99)
+	// not checked: witness.example
+	// checkpoint: origin is not the log's: origin "log2025-alpha1.rekor.sigstage.dev", key "log2025-alpha1.rekor.sigstage.dev" (key ID f30d5a99)
 }

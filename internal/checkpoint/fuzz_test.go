@@ -3,10 +3,10 @@ package checkpoint
 import (
 	"bytes"
 	"errors"
+	"golang.org/x/mod/sumdb/note"
 	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // Seeds besides the real envelopes in testdata/fuzz: edge cases of the
@@ -20,47 +20,12 @@ var noteSeeds = []string{
 	"a\n\n— a+b " + fiveBytes + "\n",
 	"a\r\n\n— n " + fiveBytes + "\n",
 	"a\n\n— n AAAAAAB=\n",
-	testText + "\n— log.example/test " + fiveBytes + "\n",
+	testText + "\n— log.example " + fiveBytes + "\n",
 }
 
-// FuzzParseNote checks that ParseNote never panics, that its errors wrap
-// ErrMalformed, and that a parsed note re-encodes to exactly its input and
-// parses again to the same Note.
-func FuzzParseNote(f *testing.F) {
-	for _, s := range noteSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		n, err := ParseNote(data)
-		if err != nil {
-			if n != nil || !errors.Is(err, ErrMalformed) {
-				t.Fatalf("ParseNote = %v, %v; want nil, ErrMalformed", n, err)
-			}
-			return
-		}
-		if len(n.Sigs) < 1 || len(n.Sigs) > MaxSignatures || len(n.Text) == 0 || n.Text[len(n.Text)-1] != '\n' {
-			t.Fatalf("ParseNote accepted %q as %+v", data, n)
-		}
-		for _, s := range n.Sigs {
-			if len(s.Sig) < 1 || s.Name == "" || strings.ContainsAny(s.Name, " +\n") || !utf8.ValidString(s.Name) {
-				t.Fatalf("ParseNote accepted signature %+v", s)
-			}
-		}
-		m := n.Marshal()
-		if !bytes.Equal(m, data) {
-			t.Fatalf("Marshal = %q, want %q", m, data)
-		}
-		n2, err := ParseNote(m)
-		if err != nil {
-			t.Fatalf("ParseNote(Marshal) = %v", err)
-		}
-		if !reflect.DeepEqual(n, n2) {
-			t.Fatalf("round trip: %+v, want %+v", n2, n)
-		}
-	})
-}
-
-// FuzzParseCheckpoint checks the same properties for ParseCheckpoint.
+// FuzzParseCheckpoint checks that ParseCheckpoint never panics, that its
+// errors wrap ErrMalformed, and that a parsed checkpoint re-encodes to
+// exactly its input and parses again to the same Checkpoint.
 func FuzzParseCheckpoint(f *testing.F) {
 	for _, s := range []string{
 		testText,
@@ -103,51 +68,44 @@ func FuzzParseCheckpoint(f *testing.F) {
 }
 
 // FuzzOpen checks Open against the real Rekor v1 (ECDSA) and Rekor v2
-// (Ed25519) keys, and a fresh Ed25519 key that signed some seeds: it never
-// panics, never returns a checkpoint with an error, classifies every error,
-// and agrees with ParseNote and ParseCheckpoint.
+// (Ed25519) logs, and a fresh Ed25519 log key and witness that signed some
+// seeds: it never panics, never returns a checkpoint with an error,
+// classifies every error, agrees with the reference note.Open and with
+// ParseCheckpoint, and returns only cosignatures from the trusted witness.
 func FuzzOpen(f *testing.F) {
 	c := loadCorpus(f)
-	verifiers := []Verifier{
-		c.verifier(f, c.get(f, "conformance/happy-path-v0.3")),
-		c.verifier(f, c.get(f, "conformance/rekor2-happy-path")),
+	logs := []Log{
+		c.log(f, c.get(f, "conformance/happy-path-v0.3")),
+		c.log(f, c.get(f, "conformance/rekor2-happy-path")),
 	}
-	log := newEd25519Signer(f, "log.example/test")
-	verifiers = append(verifiers, log.verifier())
+	log := newEd25519Signer(f, testOrigin)
+	logs = append(logs, log.log(testBaseURL))
+	w := newWitness(f, "witness.example/w1")
 	for _, s := range noteSeeds {
 		f.Add([]byte(s))
 	}
-	f.Add(envelope(testText, log.sig(testText)))
-	f.Add(envelope(testText, log.sig(testText), log.sig(testText)))
-	f.Add(envelope("hello\n", log.sig("hello\n")))
+	f.Add(signNote(f, testText, log))
+	f.Add(signNote(f, testText, log, w))
+	f.Add(envelope(testText, log.line(testText), log.line(testText)))
+	f.Add(signNote(f, "hello\n", log))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n, noteErr := ParseNote(data)
-		for _, v := range verifiers {
-			cp, err := Open(data, v)
-			got := classify(t, cp, err)
-			if noteErr != nil {
-				if got != wantMalformed {
-					t.Fatalf("ParseNote failed (%v) but Open = %v", noteErr, err)
-				}
+		for _, l := range logs {
+			s, err := Open(data, l, w.key)
+			got := classify(t, s, err)
+			if got != wantOK {
 				continue
 			}
-			mine := 0
-			for _, s := range n.Sigs {
-				if s.Name == v.Name && s.KeyHint == v.Hint {
-					mine++
-				}
+			ref, err := note.Open(data, note.VerifierList(w.key))
+			var unv *note.UnverifiedNoteError
+			if err != nil && !errors.As(err, &unv) {
+				t.Fatalf("Open accepted what note.Open rejects: %v", err)
 			}
-			if mine == 0 && got != wantNoLogSignature {
-				t.Fatalf("no line from the log, but Open = %v", err)
+			want, err := ParseCheckpoint([]byte(s.Note.Text))
+			if err != nil || !equalCheckpoints(&s.Checkpoint, want) {
+				t.Fatalf("Open = %+v, ParseCheckpoint = %+v, %v", s.Checkpoint, want, err)
 			}
-			if got == wantOK || got == wantMalformed {
-				want, err := ParseCheckpoint(n.Text)
-				if (err == nil) != (got == wantOK) {
-					t.Fatalf("Open = %v but ParseCheckpoint = %v", got, err)
-				}
-				if got == wantOK && !equalCheckpoints(cp, want) {
-					t.Fatalf("Open = %+v, ParseCheckpoint = %+v", cp, want)
-				}
+			if len(s.Note.Sigs) != 1+len(s.Cosignatures) || len(s.Cosignatures) > 1 || (ref != nil) != (len(s.Cosignatures) == 1) {
+				t.Fatalf("Open = %+v, note.Open = %+v", s.Note, ref)
 			}
 		}
 	})

@@ -25,7 +25,9 @@ func TestLayering(t *testing.T) {
 		"bundle":    {"verify", "sign", "trustroot", "policy"},
 		"trustroot": {"verify", "sign", "bundle", "policy"},
 		"policy":    {"verify", "sign", "bundle", "trustroot"},
-		"verify":    {"sign", "signer"},
+		"verify":    {"sign", "signer", "monitor"},
+		"witness":   {"verify", "sign", "signer", "monitor", "bundle", "trustroot", "policy"},
+		"monitor":   {"sign", "signer", "verify"},
 		"sign":      {"verify"},
 		"signer":    {"sign", "verify"},
 	}

@@ -132,7 +132,7 @@ type Client struct {
 type trustedLog struct {
 	log *trustroot.TransparencyLog
 	alg sigalg.Algorithm
-	cp  checkpoint.Verifier
+	cp  checkpoint.Log
 }
 
 // New returns a client of the log at baseURL (no trailing slash needed)
@@ -156,7 +156,7 @@ func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.Transpar
 		if err != nil {
 			return nil, fmt.Errorf("rekorclient: log %s: %w", l.BaseURL, err)
 		}
-		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: tlogcheck.CheckpointVerifier(l)})
+		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: tlogcheck.CheckpointLog(l)})
 	}
 	return c, nil
 }
@@ -534,7 +534,7 @@ func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
 			return c.fail(CheckIntegratedTime, "%s is outside the log key's validity window", t.Format(time.RFC3339))
 		}
 	}
-	if err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
+	if _, err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
 		check := CheckInclusionProof
 		var te *tlogcheck.Error
 		if errors.As(err, &te) && te.Check == tlogcheck.CheckCheckpoint {

@@ -8,12 +8,16 @@
 package samples
 
 import (
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,4 +103,17 @@ func parsePEM[T any](data []byte, parse func([]byte) (T, error)) (T, error) {
 		return zero, errors.New("samples: no PEM block")
 	}
 	return parse(b.Bytes)
+}
+
+// ClientFor returns an HTTP client that sends every request, whatever its
+// URL, to the test server srv: a replay server can then stand in for a
+// service at its recorded address (Rekor v2 checkpoints name the host of the
+// log's URL, so the trusted root's URL cannot be rewritten to the server's).
+func ClientFor(srv *httptest.Server) *http.Client {
+	addr := srv.Listener.Addr().String()
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	return &http.Client{Transport: tr}
 }

@@ -32,6 +32,7 @@ import (
 
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/testservices"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -212,8 +213,11 @@ func checkRekorV1Entry(t *testing.T, l *trustroot.TransparencyLog, raw []byte) {
 		body, _ := base64.StdEncoding.DecodeString(e.Body)
 		p := e.Verification.InclusionProof
 		cp := openCheckpoint(t, l, []byte(p.Checkpoint))
-		if !strings.HasPrefix(cp.Origin, l.Name()+" - ") {
-			t.Fatalf("Rekor v1 origin %q, want %q - <tree ID>", cp.Origin, l.Name())
+		// start.sh runs rekor-server with --rekor_server.hostname = the
+		// host:port of its URL.
+		host := strings.TrimPrefix(l.BaseURL, "http://")
+		if !strings.HasPrefix(cp.Origin, host+" - ") {
+			t.Fatalf("Rekor v1 origin %q, want %q - <tree ID>", cp.Origin, host)
 		}
 		verifyInclusion(t, body, p.LogIndex, p.TreeSize, hexes(t, p.Hashes), unhex(t, p.RootHash), cp)
 		t.Logf("Rekor v1 entry %d: SET, checkpoint %q size %d and inclusion proof verify", e.LogIndex, cp.Origin, cp.Size)
@@ -308,13 +312,11 @@ func get(ctx context.Context, t *testing.T, url string) []byte {
 // log's trusted key and hint = log ID[:4].
 func openCheckpoint(t *testing.T, l *trustroot.TransparencyLog, envelope []byte) *checkpoint.Checkpoint {
 	t.Helper()
-	v := checkpoint.Verifier{Name: l.Name(), Key: l.PublicKey}
-	copy(v.Hint[:], l.LogID)
-	cp, err := checkpoint.Open(envelope, v)
+	cp, err := checkpoint.Open(envelope, tlogcheck.CheckpointLog(l))
 	if err != nil {
 		t.Fatalf("checkpoint of %s: %v\n%s", l.BaseURL, err, envelope)
 	}
-	return cp
+	return &cp.Checkpoint
 }
 
 func verifyInclusion(t *testing.T, body []byte, index, size int64, hashes [][]byte, rootHash []byte, cp *checkpoint.Checkpoint) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/testservices/trustconfig"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -109,7 +110,7 @@ var testURLs = trustconfig.URLs{
 	TSA:           "http://127.0.0.1:3004/api/v1/timestamp",
 	RekorV1:       "http://127.0.0.1:3000",
 	RekorV2:       "http://127.0.0.1:3003",
-	RekorV2Origin: "127.0.0.1:3003",
+	RekorV2Origin: "127.0.0.1",
 	CT:            "http://127.0.0.1:6962/test",
 }
 
@@ -157,9 +158,7 @@ func TestTrustConfig(t *testing.T) {
 	if !ok {
 		t.Fatal("Rekor v2 log not found by its log ID")
 	}
-	v := checkpoint.Verifier{Name: l.Name(), Key: l.PublicKey}
-	copy(v.Hint[:], l.LogID)
-	if _, err := checkpoint.Open(msg, v); err != nil {
+	if _, err := checkpoint.Open(msg, tlogcheck.CheckpointLog(l)); err != nil {
 		t.Fatalf("checkpoint.Open: %v", err)
 	}
 }

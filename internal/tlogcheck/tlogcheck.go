@@ -22,6 +22,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/trustroot"
+	"github.com/sigil-dev/sigil/witness"
 )
 
 // Check names one of the checks of this package.
@@ -50,19 +51,18 @@ func (e *Error) Error() string { return e.Err.Error() }
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// CheckpointVerifier returns the checkpoint verifier of a trusted log: its
-// key, and the key hint of its signature lines (the first four bytes of the
-// checkpoint key ID, or of the log ID when the root gives none). It accepts
-// any signer name: Rekor v1 signs as its server's hostname, which clients
-// cannot know; the hint and the signature still have to match.
-func CheckpointVerifier(l *trustroot.TransparencyLog) checkpoint.Verifier {
+// CheckpointLog returns the checkpoint key of a trusted log: its base URL,
+// its key, and the key ID of its signature lines (the first four bytes of the
+// checkpoint key ID, or of the log ID when the root gives none). The origin
+// rules of checkpoint.Open bind its checkpoints to it.
+func CheckpointLog(l *trustroot.TransparencyLog) checkpoint.Log {
 	id := l.CheckpointKeyID
 	if len(id) == 0 {
 		id = l.LogID
 	}
-	v := checkpoint.Verifier{Key: l.PublicKey}
-	copy(v.Hint[:], id)
-	return v
+	cl := checkpoint.Log{BaseURL: l.BaseURL, Key: l.PublicKey}
+	copy(cl.KeyID[:], id)
+	return cl
 }
 
 // VerifySET checks e's signed entry timestamp with the log's key pub and
@@ -96,27 +96,28 @@ func VerifyLogIndex(e *bundle.TlogEntry) error {
 	return nil
 }
 
-// VerifyInclusion opens e's checkpoint with cp, checks that it states the
+// VerifyInclusion opens e's checkpoint as one of log, checking the
+// cosignatures of the given trusted witnesses, checks that it states the
 // inclusion proof's tree size and root hash, and verifies the RFC 6962
 // inclusion proof of e's body at the proof's log index. e.Proof must be
-// set. A failure is an *Error with Check CheckCheckpoint or
-// CheckInclusionProof.
-func VerifyInclusion(cp checkpoint.Verifier, e *bundle.TlogEntry) error {
+// set. It returns the verified checkpoint; a failure is an *Error with Check
+// CheckCheckpoint or CheckInclusionProof.
+func VerifyInclusion(log checkpoint.Log, e *bundle.TlogEntry, witnesses ...*witness.Key) (*checkpoint.Signed, error) {
 	p := e.Proof
-	c, err := checkpoint.Open(p.Checkpoint, cp)
+	c, err := checkpoint.Open(p.Checkpoint, log, witnesses...)
 	if err != nil {
-		return &Error{CheckCheckpoint, err}
+		return nil, &Error{CheckCheckpoint, err}
 	}
 	if c.Size != uint64(p.TreeSize) || !bytes.Equal(c.RootHash, p.RootHash) {
-		return &Error{CheckCheckpoint, fmt.Errorf("checkpoint (size %d) does not match the inclusion proof (size %d) or its root hash", c.Size, p.TreeSize)}
+		return nil, &Error{CheckCheckpoint, fmt.Errorf("checkpoint (size %d) does not match the inclusion proof (size %d) or its root hash", c.Size, p.TreeSize)}
 	}
 	leaf := rfc6962.DefaultHasher.HashLeaf(e.Body)
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash); err != nil {
 		var rm proof.RootMismatchError
 		if errors.As(err, &rm) {
-			return &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: calculated root %x, checkpoint root %x", rm.CalculatedRoot, rm.ExpectedRoot)}
+			return nil, &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: calculated root %x, checkpoint root %x", rm.CalculatedRoot, rm.ExpectedRoot)}
 		}
-		return &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: %w", err)}
+		return nil, &Error{CheckInclusionProof, fmt.Errorf("inclusion proof: %w", err)}
 	}
-	return nil
+	return c, nil
 }

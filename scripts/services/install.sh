@@ -27,6 +27,9 @@ TILES_V=v2.3.0    # github.com/sigstore/rekor-tiles/v2 (Rekor v2, POSIX backend)
 REKOR_V=v1.5.4    # github.com/sigstore/rekor (Rekor v1)
 TRILLIAN_V=v1.8.0 # github.com/google/trillian
 CTGO_V=v1.4.0     # github.com/google/certificate-transparency-go (ct_server)
+# github.com/transparency-dev/witness has no tags: a pinned pseudo-version
+# (its go.mod says go 1.25.0).
+WITNESS_V=v0.0.0-20260720115447-2e1c6971d19e
 
 secs() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 T0=$EPOCHREALTIME
@@ -115,6 +118,9 @@ goinst github.com/sigstore/rekor "$REKOR_V" rekor-server \
   github.com/sigstore/rekor/cmd/rekor-server
 goinst github.com/google/certificate-transparency-go "$CTGO_V" ct_server \
   github.com/google/certificate-transparency-go/trillian/ctfe/ct_server
+goinst github.com/transparency-dev/witness "$WITNESS_V" omniwitness,witness-generate-keys=generate_keys \
+  github.com/transparency-dev/witness/cmd/omniwitness \
+  github.com/transparency-dev/witness/cmd/generate_keys
 
 # ---- Trillian's MySQL schema (start.sh loads it into MariaDB) ----
 begin "trillian schema"

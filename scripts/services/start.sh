@@ -188,11 +188,26 @@ start tsa "$BIN/timestamp-server" serve --host 127.0.0.1 --port 3004 \
   --timestamp-signer file --file-signer-key-path pki/tsa-leaf.key \
   --certificate-chain-path pki/tsa-chain.pem --disable-ntp-monitoring
 
+# ---- Witness (transparency-dev omniwitness): cosigns Rekor v2's checkpoints ----
+# Its key is named sigil.test/witness; it witnesses the Rekor v2 log (origin
+# 127.0.0.1, the log's signed-note verifier key), which pushes each new
+# checkpoint to it (C2SP tlog-witness add-checkpoint) as the witness policy
+# below tells rekor-tiles.
+"$BIN/witness-generate-keys" --origin sigil.test/witness --out_priv pki/witness.key --out_pub pki/witness.pub 2>logs/witness-keys.log
+rekor2_raw=$(openssl pkey -pubin -in pki/rekor2.pub -outform DER | tail -c 32 | base64 -w0)
+rekor2_hash=$( (printf '127.0.0.1\n\001'; echo "$rekor2_raw" | base64 -d) | openssl dgst -sha256 -binary | head -c 4 | od -An -tx1 | tr -d ' \n')
+rekor2_vkey="127.0.0.1+$rekor2_hash+$( (printf '\001'; echo "$rekor2_raw" | base64 -d) | base64 -w0)"
+printf 'Logs:\n  - Origin: 127.0.0.1\n    PublicKey: %s\n    URL: http://127.0.0.1:3003\n' "$rekor2_vkey" >witness-logs.yaml
+rm -f witness.db witness.db-shm witness.db-wal # a fresh witness for a fresh log
+start witness "$BIN/omniwitness" --listen 127.0.0.1:3095 --metrics_listen "" \
+  --private_key_path pki/witness.key --additional_logs witness-logs.yaml --db_file witness.db
+printf 'witness w1 %s http://127.0.0.1:3095\nquorum w1\n' "$(cat pki/witness.pub)" >witness-policy.txt
+
 # ---- Rekor v2 (rekor-tiles, POSIX storage; origin = --hostname) ----
 start rekor2 "$BIN/rekor-tiles-posix" serve --http-address 127.0.0.1 --http-port 3003 \
   --grpc-address 127.0.0.1 --grpc-port 3013 --http-metrics-port 2114 \
-  --hostname 127.0.0.1:3003 --storage-dir rekor2 --signer-filepath pki/rekor2.key \
-  --checkpoint-interval 1s
+  --hostname 127.0.0.1 --storage-dir rekor2 --signer-filepath pki/rekor2.key \
+  --checkpoint-interval 1s --witness-policy-path witness-policy.txt
 
 # ---- MariaDB + Trillian ----
 wait $install_db || { tail -20 logs/mariadb-install.log >&2; die "mariadb-install-db failed"; }
@@ -300,7 +315,7 @@ log "all services healthy"
   -fulcio-url http://127.0.0.1:5555 -oidc-url http://127.0.0.1:8088 \
   -tsa-url http://127.0.0.1:3004/api/v1/timestamp \
   -rekor-v1-url http://127.0.0.1:3000 -rekor-v2-url http://127.0.0.1:3003 \
-  -rekor-v2-read-url http://127.0.0.1:3080 -rekor-v2-origin 127.0.0.1:3003 \
+  -rekor-v2-read-url http://127.0.0.1:3080 -rekor-v2-origin 127.0.0.1 \
   -ct-url http://127.0.0.1:6962/test >logs/mkconfig.log 2>&1 ||
   { cat logs/mkconfig.log >&2; die "mkconfig failed"; }
 
@@ -315,7 +330,9 @@ SIGIL_REKOR_V1_URL=http://127.0.0.1:3000
 SIGIL_REKOR_V1_TREE_ID=$REKOR1_TREE
 SIGIL_REKOR_V2_URL=http://127.0.0.1:3003
 SIGIL_REKOR_V2_READ_URL=http://127.0.0.1:3080
-SIGIL_REKOR_V2_ORIGIN=127.0.0.1:3003
+SIGIL_REKOR_V2_ORIGIN=127.0.0.1
+SIGIL_WITNESS_URL=http://127.0.0.1:3095
+SIGIL_WITNESS_POLICY=$STATE/witness-policy.txt
 SIGIL_CT_URL=http://127.0.0.1:6962/test
 SIGIL_CT_TREE_ID=$CT_TREE
 SIGIL_TRUSTED_ROOT=$STATE/config/trusted_root.json

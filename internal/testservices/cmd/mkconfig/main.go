@@ -62,7 +62,7 @@ func main() {
 	flag.StringVar(&u.TSA, "tsa-url", env("SIGIL_TSA_URL", "http://127.0.0.1:3004/api/v1/timestamp"), "TSA timestamp URL")
 	flag.StringVar(&u.RekorV1, "rekor-v1-url", env("SIGIL_REKOR_V1_URL", "http://127.0.0.1:3000"), "Rekor v1 base URL")
 	flag.StringVar(&u.RekorV2, "rekor-v2-url", env("SIGIL_REKOR_V2_URL", "http://127.0.0.1:3003"), "Rekor v2 base URL (write API)")
-	flag.StringVar(&u.RekorV2Origin, "rekor-v2-origin", env("SIGIL_REKOR_V2_ORIGIN", "127.0.0.1:3003"), "Rekor v2 checkpoint origin (rekor-tiles --hostname)")
+	flag.StringVar(&u.RekorV2Origin, "rekor-v2-origin", env("SIGIL_REKOR_V2_ORIGIN", "127.0.0.1"), "Rekor v2 checkpoint origin (rekor-tiles --hostname)")
 	flag.StringVar(&u.CT, "ct-url", env("SIGIL_CT_URL", "http://127.0.0.1:6962/test"), "CT log base URL (with its prefix)")
 	rekor2Read := flag.String("rekor-v2-read-url", env("SIGIL_REKOR_V2_READ_URL", "http://127.0.0.1:3080"), "Rekor v2 tiles/checkpoint URL (-check)")
 	flag.Parse()
