@@ -82,6 +82,7 @@ var networkClients = []string{
 	module + "/internal/rekorclient",
 	module + "/internal/fulcioclient",
 	module + "/internal/tsaclient",
+	module + "/monitor",
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher",
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater",
 }
