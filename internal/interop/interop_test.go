@@ -56,7 +56,7 @@ const (
 )
 
 const (
-	san           = "alice@example.com"
+	san           = "interop@example.com" // its own: tests of the same stack that run in parallel watch alice@example.com
 	wrongSAN      = "mallory@example.com"
 	predicateType = "https://slsa.dev/provenance/v1"
 )
@@ -408,7 +408,7 @@ func (e *env) sigilSign(ctx context.Context, c *signedCase, key crypto.Signer) e
 		if err != nil {
 			return err
 		}
-		tok, err := e.s.Token(ctx, "alice", san)
+		tok, err := e.s.Token(ctx, "interop", san)
 		if err != nil {
 			return err
 		}
@@ -469,7 +469,7 @@ func (e *env) cosignSign(ctx context.Context, c *signedCase, key crypto.Signer) 
 		}
 		args = append(args, "--key", k)
 	} else {
-		tok, err := e.s.Token(ctx, "alice", san)
+		tok, err := e.s.Token(ctx, "interop", san)
 		if err != nil {
 			return err
 		}
