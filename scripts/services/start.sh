@@ -179,7 +179,7 @@ start tsa "$BIN/timestamp-server" serve --host 127.0.0.1 --port 3004 \
 # ---- Rekor v2 (rekor-tiles, POSIX storage; origin = --hostname) ----
 start rekor2 "$BIN/rekor-tiles-posix" serve --http-address 127.0.0.1 --http-port 3003 \
   --grpc-address 127.0.0.1 --grpc-port 3013 --http-metrics-port 2114 \
-  --hostname 127.0.0.1 --storage-dir rekor2 --signer-filepath pki/rekor2.key \
+  --hostname 127.0.0.1:3003 --storage-dir rekor2 --signer-filepath pki/rekor2.key \
   --checkpoint-interval 1s
 
 # ---- MariaDB + Trillian ----
@@ -283,7 +283,7 @@ log "all services healthy"
   -fulcio-url http://127.0.0.1:5555 -oidc-url http://127.0.0.1:8088 \
   -tsa-url http://127.0.0.1:3004/api/v1/timestamp \
   -rekor-v1-url http://127.0.0.1:3000 -rekor-v2-url http://127.0.0.1:3003 \
-  -rekor-v2-read-url http://127.0.0.1:3080 -rekor-v2-origin 127.0.0.1 \
+  -rekor-v2-read-url http://127.0.0.1:3080 -rekor-v2-origin 127.0.0.1:3003 \
   -ct-url http://127.0.0.1:6962/test >logs/mkconfig.log 2>&1 ||
   { cat logs/mkconfig.log >&2; die "mkconfig failed"; }
 
@@ -298,7 +298,7 @@ SIGIL_REKOR_V1_URL=http://127.0.0.1:3000
 SIGIL_REKOR_V1_TREE_ID=$REKOR1_TREE
 SIGIL_REKOR_V2_URL=http://127.0.0.1:3003
 SIGIL_REKOR_V2_READ_URL=http://127.0.0.1:3080
-SIGIL_REKOR_V2_ORIGIN=127.0.0.1
+SIGIL_REKOR_V2_ORIGIN=127.0.0.1:3003
 SIGIL_CT_URL=http://127.0.0.1:6962/test
 SIGIL_CT_TREE_ID=$CT_TREE
 SIGIL_TRUSTED_ROOT=$STATE/config/trusted_root.json
