@@ -196,8 +196,10 @@ func hasExtension(c *x509.Certificate, id asn1.ObjectIdentifier) bool {
 //     no mapping is checked, so both walks accept whatever the policies.
 //   - the signature-check budget: n+1 checks, far under crypto/x509's 100.
 //
-// A chain of one certificate needs no shortcut: its full walk is already
-// the single check of the leaf by the anchor.
+// The name links and CA flags checked here are also checked by VerifyChain
+// and trustroot's parsing; they are repeated so that the argument rests on
+// this function alone. A chain of one certificate needs no shortcut: its
+// full walk is already the single check of the leaf by the anchor.
 func staticShortcut(chain []*x509.Certificate) bool {
 	n := len(chain) - 1
 	if n < 1 {

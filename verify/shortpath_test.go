@@ -99,6 +99,25 @@ func pathCases(t *testing.T) []pathCase {
 	other := newTestCA(t, "other intermediate", root, nil)
 	add(pathCase{name: "bundle-certificate-of-another-name", trusted: trusted, bundle: leafBy(inter, nil, other.cert), short: true, sameText: true})
 
+	// An intermediate with the root's name (a rollover): a leaf the root
+	// issued names both; only the full walk tries the root.
+	rollover := newTestCA(t, "root", root, nil)
+	add(pathCase{name: "issued-by-root-named-like-intermediate", trusted: []*x509.Certificate{rollover.cert, root.cert}, bundle: leafBy(root, nil), sameText: true})
+	add(pathCase{name: "issued-by-intermediate-named-like-root", trusted: []*x509.Certificate{rollover.cert, root.cert}, bundle: leafBy(rollover, nil), sameText: true})
+	// A leaf with the root's name and key and no SAN: crypto/x509 takes the
+	// root for a certificate already on the path and builds none.
+	posing := create(t, &x509.Certificate{Subject: root.cert.Subject, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}, inter, root.key.Public(), nil)
+	add(pathCase{name: "leaf-posing-as-the-root", trusted: trusted, bundle: signWithChain(t, root.key, []*x509.Certificate{posing}, false),
+		step: verify.StepCertificate, substr: "unknown authority", sameText: true})
+	// An unhandled critical extension above the issuing certificate.
+	critical := newTestCA(t, "root with a critical extension", nil, func(c *x509.Certificate) {
+		c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 9}, Critical: true, Value: []byte{0x05, 0x00}}}
+	})
+	underCritical := newTestCA(t, "intermediate", critical, nil)
+	add(pathCase{name: "root-unhandled-critical-extension", trusted: []*x509.Certificate{underCritical.cert, critical.cert}, bundle: leafBy(underCritical, nil),
+		step: verify.StepCertificate, substr: "unhandled critical extension", sameText: true})
+
 	three := newTestCA(t, "issuing", inter, nil)
 	add(pathCase{name: "three-trusted", trusted: []*x509.Certificate{three.cert, inter.cert, root.cert}, bundle: leafBy(three, nil), short: true, sameText: true})
 
