@@ -33,14 +33,26 @@
 // TUFRefresher keeps it current in a long-running service. FromTUF and
 // TUFRefresher are the only parts of this package that use the network.
 //
-// Parsing checks, once, everything about the material that never changes:
-// every certificate chain is linked by valid signatures from CA certificates,
-// every timestamp authority's signing certificate has the timeStamping
-// extended key usage, every key (of a log, or of any certificate in a chain)
-// is one of sigil's allowed algorithms, and every entity has a validity window
-// with a start that does not end before it starts. Certificate validity
-// periods are not checked here: verifiers check them against the signing time.
-// Verifiers built on a TrustedRoot do not repeat those checks per bundle.
+// Parsing checks everything about the material that never changes and
+// costs no signature verification: every document is within its size limit
+// and names a supported media type; every certificate parses and every key
+// (of a log, or of any certificate in a chain) is one of sigil's allowed
+// algorithms; every chain has at most 10 certificates,
+// every issuer in it is a CA certificate (basic constraints present, cA
+// asserted), and every timestamp authority's signing certificate has the
+// timeStamping extended key usage; every entity has a validity window with a
+// start that does not end before it starts. What a signature proves is left
+// to first use: CertificateAuthority.VerifyChain checks that each certificate
+// of a chain is issued and signed by the next, once per authority, when a
+// verifier or client first relies on it (verify at the certificate step for
+// CAs, the timestamp step for TSAs), so loading a root verifies no signature
+// and a root's authorities that a process never uses cost it nothing. The
+// last certificate of a chain is the trust anchor, trusted because the root
+// lists it: its self-signature is not checked. FromPrivateDeployment, which
+// assembles a root from the caller's own certificates, also verifies the
+// chains' links before it returns, so that an error names the option at
+// fault. Certificate validity periods are not checked here: verifiers check
+// them against the signing time.
 //
 // A TrustedRoot is immutable and safe for concurrent use.
 package trustroot

@@ -2,6 +2,7 @@ package trustroot_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/sigil-dev/sigil/trustroot"
@@ -9,7 +10,7 @@ import (
 
 // FuzzParseJSON checks that ParseJSON never panics, that every error it
 // returns wraps ErrMalformed, and that every root it accepts keeps the
-// promises of the package documentation. The seed corpus in
+// promises of the package documentation, VerifyChain's included. The seed corpus in
 // testdata/fuzz/FuzzParseJSON holds real trusted roots and a client trust
 // config.
 func FuzzParseJSON(f *testing.F) {
@@ -44,6 +45,16 @@ func FuzzParseJSON(f *testing.F) {
 		for _, l := range r.CTLogs() {
 			if _, ok := r.CTLog(l.LogID); !ok {
 				t.Fatalf("CTLog(%x) not found", l.LogID)
+			}
+		}
+		// The chains' links, left to first use, are checked once.
+		for _, ca := range slices.Concat(r.CertificateAuthorities(), r.TimestampAuthorities()) {
+			err := ca.VerifyChain()
+			if err != nil && !errors.Is(err, trustroot.ErrMalformed) {
+				t.Fatalf("VerifyChain error %v does not wrap ErrMalformed", err)
+			}
+			if again := ca.VerifyChain(); again != err {
+				t.Fatalf("VerifyChain answered %v, then %v", err, again)
 			}
 		}
 	})

@@ -241,14 +241,14 @@ func FromPrivateDeployment(opts ...DeploymentOption) (*TrustedRoot, error) {
 	tr := &prototrust.TrustedRoot{MediaType: MediaTypeTrustedRootV01}
 	for _, a := range d.cas {
 		ca := a.proto(vf)
-		if _, err := parseCA(ca, false); err != nil {
+		if err := checkAuthority(ca, false); err != nil {
 			return nil, fmt.Errorf("%w (%s)", err, a.opt)
 		}
 		tr.CertificateAuthorities = append(tr.CertificateAuthorities, ca)
 	}
 	for _, a := range d.tsas {
 		ca := a.proto(vf)
-		if _, err := parseCA(ca, true); err != nil {
+		if err := checkAuthority(ca, true); err != nil {
 			return nil, fmt.Errorf("%w (%s)", err, a.opt)
 		}
 		tr.TimestampAuthorities = append(tr.TimestampAuthorities, ca)
@@ -283,6 +283,19 @@ func FromPrivateDeployment(opts ...DeploymentOption) (*TrustedRoot, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// checkAuthority makes the checks of ParseJSON on a CA or TSA of
+// FromPrivateDeployment and, unlike ParseJSON, verifies its chain's links
+// now: the caller assembled the chain, and an error here names the option at
+// fault. The authority parsed here is discarded; the root's own is checked
+// again on first use (VerifyChain).
+func checkAuthority(ca *prototrust.CertificateAuthority, tsa bool) error {
+	c, err := parseCA(ca, tsa)
+	if err != nil {
+		return err
+	}
+	return c.VerifyChain()
 }
 
 func (a authoritySpec) check() error {

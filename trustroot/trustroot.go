@@ -62,7 +62,9 @@ type CertificateAuthority struct {
 	Subject pkix.Name
 	// Certificates is the chain: for a CA the issuing certificate first and
 	// the root last; for a timestamp authority the signing (leaf)
-	// certificate first. Each link has been checked. Do not modify.
+	// certificate first. Every certificate but the first is a CA
+	// certificate; that each is issued and signed by the next is checked by
+	// VerifyChain, on first use. Do not modify.
 	Certificates []*x509.Certificate
 	// ValidFor is the window in which the trusted root vouches for it.
 	ValidFor TimeRange
@@ -71,6 +73,53 @@ type CertificateAuthority struct {
 	// Verifiers count the timestamp authorities of one operator once
 	// toward a timestamp threshold.
 	Operator string
+
+	// links is the answer of VerifyChain, computed on its first call; nil
+	// for an authority this package did not build.
+	links *chainLinks
+}
+
+// chainLinks holds the answer of one check of a chain's links.
+type chainLinks struct {
+	once sync.Once
+	err  error
+}
+
+// VerifyChain checks the links of the authority's chain: every certificate
+// but the last is issued by the next one (its issuer name is the next one's
+// subject) and signed by it (crypto/x509's CheckSignatureFrom: a signature
+// algorithm crypto/x509 accepts, made by the key of a CA certificate whose
+// key usage, if any, allows certificate signing). The last certificate, the
+// anchor, is trusted because the trusted root lists it: its self-signature,
+// if it has one, is not checked.
+//
+// The check costs a signature verification per link, so it is not made when
+// the root is parsed but on the first call, once per authority, and every
+// later call returns the same answer; it is safe for concurrent use.
+// Verifiers and clients call it before relying on the chain. The error wraps
+// ErrMalformed.
+func (ca *CertificateAuthority) VerifyChain() error {
+	if ca.links == nil {
+		return verifyLinks(ca.Certificates, ca.URI)
+	}
+	ca.links.once.Do(func() { ca.links.err = verifyLinks(ca.Certificates, ca.URI) })
+	return ca.links.err
+}
+
+// verifyLinks checks that each certificate of chain is issued and signed by
+// the next.
+func verifyLinks(chain []*x509.Certificate, uri string) error {
+	for i := 0; i+1 < len(chain); i++ {
+		c, issuer := chain[i], chain[i+1]
+		if !bytes.Equal(c.RawIssuer, issuer.RawSubject) {
+			return malformed("certificate %d (%s) is not signed by certificate %d: its issuer is %s, not %s (authority %s)",
+				i, c.Subject, i+1, c.Issuer, issuer.Subject, uri)
+		}
+		if err := c.CheckSignatureFrom(issuer); err != nil {
+			return malformed("certificate %d (%s) is not signed by certificate %d: %v (authority %s)", i, c.Subject, i+1, err, uri)
+		}
+	}
+	return nil
 }
 
 // ChainValidity returns the window in which every certificate of the
@@ -222,6 +271,17 @@ func ParseJSON(data []byte) (*TrustedRoot, error) {
 	if len(data) > limits.MaxTrustedRootSize {
 		return nil, malformed("%d bytes exceeds the limit of %d", len(data), limits.MaxTrustedRootSize)
 	}
+	// A trusted_root.json is decoded once. A ClientTrustConfig decodes as a
+	// TrustedRoot too (its trustedRoot and signingConfig fields are unknown
+	// there, so skipped) and names its media type; it is then decoded as
+	// what it is. A document that does not decode as a TrustedRoot may
+	// still be a ClientTrustConfig (a top-level field the config does not
+	// have, of a type the TrustedRoot field of that name does not take).
+	var tr prototrust.TrustedRoot
+	trErr := jsonOpts.Unmarshal(data, &tr)
+	if trErr == nil && tr.GetMediaType() != MediaTypeClientTrustConfig {
+		return fromProto(&tr)
+	}
 	var ctc prototrust.ClientTrustConfig
 	ctcErr := jsonOpts.Unmarshal(data, &ctc)
 	if ctcErr == nil && ctc.GetMediaType() == MediaTypeClientTrustConfig {
@@ -248,16 +308,15 @@ func ParseJSON(data []byte) (*TrustedRoot, error) {
 		}
 		return r, nil
 	}
-	var tr prototrust.TrustedRoot
-	if err := jsonOpts.Unmarshal(data, &tr); err != nil {
-		return nil, malformed("%s", protojsonError(err))
+	if trErr != nil {
+		return nil, malformed("%s", protojsonError(trErr))
 	}
-	if tr.GetMediaType() == MediaTypeClientTrustConfig {
+	if ctcErr != nil {
 		// A client trust config whose content failed to parse: report why
 		// rather than an unsupported trusted-root media type.
 		return nil, malformed("client trust config: %s", protojsonError(ctcErr))
 	}
-	return fromProto(&tr)
+	return nil, malformed("unsupported media type %q", ctc.GetMediaType())
 }
 
 // FromProto builds a TrustedRoot from a protobuf-specs TrustedRoot message,
@@ -396,7 +455,7 @@ func parseCA(ca *prototrust.CertificateAuthority, tsa bool) (*CertificateAuthori
 	if len(ders) > limits.MaxChainLength {
 		return nil, malformed("chain of %d certificates exceeds the limit of %d", len(ders), limits.MaxChainLength)
 	}
-	c := &CertificateAuthority{URI: ca.GetUri(), Operator: ca.GetOperator()}
+	c := &CertificateAuthority{URI: ca.GetUri(), Operator: ca.GetOperator(), links: &chainLinks{}}
 	c.Subject.Organization = nonEmpty(ca.GetSubject().GetOrganization())
 	c.Subject.CommonName = ca.GetSubject().GetCommonName()
 	for i, d := range ders {
@@ -427,19 +486,17 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// checkChain checks every link of a trusted chain once: each certificate is
-// signed by the next, and every issuer is a CA. Validity periods are not
-// checked here: they are checked against the verified signing time.
+// checkChain checks what makes a trusted chain usable, without verifying a
+// signature: every issuer is a CA certificate (basic constraints present, cA
+// asserted), and a timestamp authority's signing certificate has the
+// timeStamping extended key usage. That each certificate is issued and
+// signed by the next is checked on first use (VerifyChain). Validity periods
+// are not checked here: they are checked against the verified signing time.
 func checkChain(certs []*x509.Certificate, tsa bool) error {
 	for i, c := range certs {
 		if !tsa || i > 0 {
 			if !c.IsCA || !c.BasicConstraintsValid {
 				return malformed("certificate %d (%s) is not a CA", i, c.Subject)
-			}
-		}
-		if i+1 < len(certs) {
-			if err := c.CheckSignatureFrom(certs[i+1]); err != nil {
-				return malformed("certificate %d (%s) is not signed by certificate %d: %v", i, c.Subject, i+1, err)
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,6 +163,11 @@ func TestParseCorpus(t *testing.T) {
 			}
 			if err := checkInvariants(r); err != nil {
 				t.Error(err)
+			}
+			for _, ca := range slices.Concat(r.CertificateAuthorities(), r.TimestampAuthorities()) {
+				if err := ca.VerifyChain(); err != nil {
+					t.Errorf("VerifyChain: %v", err)
+				}
 			}
 			if r.MediaType() != trustroot.MediaTypeTrustedRootV01Legacy {
 				t.Errorf("MediaType() = %q", r.MediaType())
@@ -584,20 +590,6 @@ func TestParseRejects(t *testing.T) {
 			want: "invalid google.protobuf.Timestamp value"},
 
 		// Certificate chains.
-		{name: "CA chain with swapped certificates", base: productionRoot,
-			mutate: func(t testing.TB, m map[string]any) {
-				c := certs(t, m, "certificateAuthorities", 1)
-				cs := c["certificates"].([]any)
-				cs[0], cs[1] = cs[1], cs[0]
-			},
-			want: "certificate 0 (CN=sigstore,O=sigstore.dev) is not signed by certificate 1: x509: ECDSA verification failure (authority https://fulcio.sigstore.dev) (certificateAuthorities[1])"},
-		{name: "CA chain with a stranger's root", base: productionRoot,
-			mutate: func(t testing.TB, m map[string]any) {
-				staging := decode(t, readCorpus(t, stagingRoot))
-				c := certs(t, m, "certificateAuthorities", 1)
-				c["certificates"].([]any)[1] = certs(t, staging, "certificateAuthorities", 0)["certificates"].([]any)[1]
-			},
-			want: "certificate 0 (CN=sigstore-intermediate,O=sigstore.dev) is not signed by certificate 1"},
 		{name: "CA chain with a leaf", base: productionRoot,
 			mutate: func(t testing.TB, m map[string]any) {
 				m["certificateAuthorities"].([]any)[1].(map[string]any)["certChain"] = certs(t, m, "timestampAuthorities", 0)
@@ -635,7 +627,7 @@ func TestParseRejects(t *testing.T) {
 				cs := c["certificates"].([]any)
 				c["certificates"] = []any{cs[0], cs[0]}
 			},
-			want: "certificate 0 (CN=sigstore-tsa,O=sigstore.dev) is not signed by certificate 1: x509: invalid signature: parent certificate cannot sign this kind of certificate"},
+			want: "certificate 1 (CN=sigstore-tsa,O=sigstore.dev) is not a CA (authority https://timestamp.sigstore.dev/api/v1/timestamp) (timestampAuthorities[0])"},
 
 		// Log keys.
 		{name: "unsupported key details", base: productionRoot,
@@ -742,6 +734,98 @@ func TestParseRejects(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestVerifyChain checks that ParseJSON leaves a chain's signatures to
+// VerifyChain, which checks each link once, names the broken one, returns
+// the same answer on every call and trusts the anchor as listed.
+func TestVerifyChain(t *testing.T) {
+	stranger := func(t testing.TB, list string, i int) any {
+		staging := decode(t, readCorpus(t, stagingRoot))
+		return certs(t, staging, list, i)["certificates"].([]any)[1]
+	}
+	tests := []struct {
+		name   string
+		mutate func(t testing.TB, m map[string]any)
+		tsa    bool   // the broken authority is the TSA, else CA 1
+		want   string // substring of VerifyChain's error, or "" for none
+	}{
+		{name: "production", mutate: func(testing.TB, map[string]any) {}},
+		{name: "CA chain with swapped certificates",
+			mutate: func(t testing.TB, m map[string]any) {
+				cs := certs(t, m, "certificateAuthorities", 1)["certificates"].([]any)
+				cs[0], cs[1] = cs[1], cs[0]
+			},
+			want: "certificate 0 (CN=sigstore,O=sigstore.dev) is not signed by certificate 1: its issuer is CN=sigstore,O=sigstore.dev, not CN=sigstore-intermediate,O=sigstore.dev (authority https://fulcio.sigstore.dev)"},
+		{name: "CA chain with a stranger's root",
+			mutate: func(t testing.TB, m map[string]any) {
+				certs(t, m, "certificateAuthorities", 1)["certificates"].([]any)[1] = stranger(t, "certificateAuthorities", 0)
+			},
+			want: "certificate 0 (CN=sigstore-intermediate,O=sigstore.dev) is not signed by certificate 1: x509: ECDSA verification failure (authority https://fulcio.sigstore.dev)"},
+		{name: "TSA chain with a stranger's root", tsa: true,
+			mutate: func(t testing.TB, m map[string]any) {
+				certs(t, m, "timestampAuthorities", 0)["certificates"].([]any)[1] = stranger(t, "timestampAuthorities", 0)
+			},
+			want: "certificate 0 (CN=sigstore-tsa,O=sigstore.dev) is not signed by certificate 1: x509: ECDSA verification failure (authority https://timestamp.sigstore.dev/api/v1/timestamp)"},
+		{name: "anchor with a broken self-signature",
+			mutate: func(t testing.TB, m map[string]any) {
+				for _, c := range []map[string]any{
+					at(t, m, "certificateAuthorities", 0, "certChain", "certificates", 0),
+					at(t, m, "certificateAuthorities", 1, "certChain", "certificates", 1),
+				} {
+					der, err := base64.StdEncoding.DecodeString(c["rawBytes"].(string))
+					if err != nil {
+						t.Fatal(err)
+					}
+					der[len(der)-1] ^= 1 // the last byte of the signature's s
+					c["rawBytes"] = base64.StdEncoding.EncodeToString(der)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := decode(t, readCorpus(t, productionRoot))
+			tt.mutate(t, m)
+			r, err := trustroot.ParseJSON(encode(t, m))
+			if err != nil {
+				t.Fatalf("ParseJSON: %v", err)
+			}
+			ca := r.CertificateAuthorities()[1]
+			if tt.tsa {
+				ca = r.TimestampAuthorities()[0]
+			}
+			// Concurrent first calls, then a later one: one answer.
+			errs := make([]error, 8)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Go(func() { errs[i] = ca.VerifyChain() })
+			}
+			wg.Wait()
+			errs = append(errs, ca.VerifyChain())
+			for _, e := range errs {
+				if e != errs[0] {
+					t.Fatalf("VerifyChain answered %v and %v", errs[0], e)
+				}
+			}
+			err = errs[0]
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("VerifyChain: %v", err)
+			case tt.want == "":
+			case err == nil:
+				t.Fatalf("VerifyChain succeeded, want error containing %q", tt.want)
+			case !errors.Is(err, trustroot.ErrMalformed) || !strings.Contains(err.Error(), tt.want):
+				t.Fatalf("VerifyChain: %v, want ErrMalformed containing %q", err, tt.want)
+			}
+			for _, other := range slices.Concat(r.CertificateAuthorities(), r.TimestampAuthorities()) {
+				if other != ca {
+					if err := other.VerifyChain(); err != nil {
+						t.Errorf("VerifyChain of an authority left intact: %v", err)
+					}
+				}
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -80,30 +82,189 @@ var codeSigning = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
 
 // path returns a validated path from leaf to c's anchor, leaf first (the
 // leaf as given), valid at every time, with untrusted as intermediates
-// besides c's own. It fails if the leaf does not chain to c.
+// besides c's own. It fails if the leaf does not chain to c, or if it does
+// and c's trusted chain is broken (trustroot.CertificateAuthority.
+// VerifyChain, checked once, on first use).
+//
+// When the leaf is issued by the first certificate of c's chain and nothing
+// else could extend the path (shortPath), crypto/x509 validates the leaf
+// against that certificate as the anchor, and the rest of the chain, whose
+// properties were checked once (staticShortcut, VerifyChain), is appended:
+// one signature check per bundle instead of one per link. Otherwise
+// crypto/x509 walks the whole path to c's anchor. Both accept the same
+// leaves with the same path; see staticShortcut for the argument.
 func (c *preparedCA) path(leaf *x509.Certificate, untrusted []*x509.Certificate, times []time.Time) ([]*x509.Certificate, error) {
-	inters := c.inters
-	for _, u := range untrusted {
-		if slices.ContainsFunc(c.ca.Certificates, u.Equal) {
-			continue // a copy of a trusted certificate adds no path, only signature checks
+	var chains [][]*x509.Certificate
+	var err error
+	if c.shortPath(leaf, untrusted) {
+		chains, err = leaf.Verify(x509.VerifyOptions{Roots: c.issuerRoots, CurrentTime: times[0], KeyUsages: codeSigning})
+		if err != nil {
+			return nil, err
 		}
-		if inters == c.inters {
-			inters = c.inters.Clone()
+		// The only chain is [leaf, issuer]; the path goes on to the anchor.
+		chains[0] = append(chains[0][:1:1], c.ca.Certificates...)
+	} else {
+		inters := c.inters
+		for _, u := range untrusted {
+			if slices.ContainsFunc(c.ca.Certificates, u.Equal) {
+				continue // a copy of a trusted certificate adds no path, only signature checks
+			}
+			if inters == c.inters {
+				inters = c.inters.Clone()
+			}
+			inters.AddCert(u)
 		}
-		inters.AddCert(u)
+		chains, err = leaf.Verify(x509.VerifyOptions{
+			Roots: c.roots, Intermediates: inters, CurrentTime: times[0], KeyUsages: codeSigning,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots: c.roots, Intermediates: inters, CurrentTime: times[0], KeyUsages: codeSigning,
-	})
-	if err != nil {
-		return nil, err
+	if err := c.ca.VerifyChain(); err != nil {
+		return nil, fmt.Errorf("the signing certificate chains to a trusted certificate authority whose own chain is broken: %w", err)
 	}
 	for _, chain := range chains {
+		if len(chain) < 2 {
+			// crypto/x509 returns [leaf] for a leaf that is the anchor itself.
+			err = errors.New("the signing certificate is a trusted anchor itself")
+			continue
+		}
 		if err = c.checkTimes(chain, times); err == nil {
 			return chain, nil
 		}
 	}
 	return nil, err
+}
+
+// OIDs of the extensions that make crypto/x509's path validation depend on
+// more than each link (staticShortcut).
+var (
+	oidNameConstraints   = asn1.ObjectIdentifier{2, 5, 29, 30}
+	oidPolicyMappings    = asn1.ObjectIdentifier{2, 5, 29, 33}
+	oidPolicyConstraints = asn1.ObjectIdentifier{2, 5, 29, 36}
+)
+
+func hasExtension(c *x509.Certificate, id asn1.ObjectIdentifier) bool {
+	return slices.ContainsFunc(c.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(id) })
+}
+
+// staticShortcut reports whether a leaf issued by chain[0] (the CA's issuing
+// certificate; chain[n] is its anchor, n >= 1) may be validated by
+// crypto/x509 against chain[0] as the anchor, with chain[1:] appended, in
+// place of the full walk to chain[n]. It checks, without a signature, the
+// properties of chain[1:] that crypto/x509 would otherwise check on every
+// call; VerifyChain checks the links' signatures, once.
+//
+// The argument, for a leaf with shortPath's conditions (issued, by name,
+// by chain[0]; a subject no certificate of the chain has; no policy
+// constraints; no untrusted certificate whose subject is one of the chain's).
+// crypto/x509 (Verify, buildChains, isValid, policiesValid,
+// checkChainForKeyUsage, checkChainConstraints of Go 1.26) finds parents by
+// issuer name only. The chain's subjects are distinct and each certificate
+// names the next as its issuer, so the full walk's only candidate parent of
+// the leaf is chain[0], that of chain[k] is chain[k+1], and no bundle
+// certificate is ever a candidate: the full walk builds at most the one
+// path [leaf, chain[0], ..., chain[n]], and the short walk at most [leaf,
+// chain[0]]. Check by check, the full walk's answer on that path equals the
+// short walk's answer combined with what is checked here once:
+//   - leaf: unhandled critical extensions and validity at the first time are
+//     checked alike by both walks; its subject is none of the chain's, so
+//     neither walk finds it among its roots (the path [leaf]) or takes a
+//     certificate of the chain for one already on the path (alreadyInChain).
+//   - leaf by chain[0]: the same CheckSignatureFrom, and chain[0]'s isValid
+//     differs only in that an intermediate must be a CA with basic
+//     constraints, required here; its path length sees 0 intermediates in
+//     both, so a failure gives the same UnknownAuthorityError.
+//   - chain[k] by chain[k+1], k < n: the same CheckSignatureFrom in
+//     VerifyChain (whose error fails the path in both cases) and the name
+//     link, checked here; isValid's checks of chain[k+1] are checked here
+//     (no unhandled critical extension; a CA with basic constraints below
+//     the anchor; a path length that allows the k+1 intermediates below it,
+//     the leaf counted) except its validity at the first time, which
+//     checkTimes checks at every time on the whole path.
+//   - extended key usage: crypto/x509 requires, certificate by certificate,
+//     none, anyExtendedKeyUsage or codeSigning; checked here for chain[1:],
+//     by the short walk for the leaf and chain[0].
+//   - name constraints: no certificate of chain[1:] has any, so the full
+//     walk applies only chain[0]'s, to the leaf's names, as the short walk
+//     does (crypto/x509 applies an anchor's constraints too).
+//   - policies (RFC 5280 6.1 as updated by RFC 9618): with no policy
+//     constraints or mappings in chain[:n] (the anchor is not processed) and
+//     no policy constraints in the leaf (whose requireExplicitPolicy 0 would
+//     make chain[0]'s policies count), explicit_policy never reaches 0 and
+//     no mapping is checked, so both walks accept whatever the policies.
+//   - the signature-check budget: n+1 checks, far under crypto/x509's 100.
+//
+// The name links and CA flags checked here are also checked by VerifyChain
+// and trustroot's parsing; they are repeated so that the argument rests on
+// this function alone. A chain of one certificate needs no shortcut: its
+// full walk is already the single check of the leaf by the anchor.
+func staticShortcut(chain []*x509.Certificate) bool {
+	n := len(chain) - 1
+	if n < 1 {
+		return false
+	}
+	for k, c := range chain {
+		if c.PublicKey == nil || len(c.UnhandledCriticalExtensions) > 0 || !allowsCodeSigning(c) {
+			return false
+		}
+		for _, d := range chain[:k] {
+			if bytes.Equal(d.RawSubject, c.RawSubject) {
+				return false
+			}
+		}
+		if k < n {
+			if !c.BasicConstraintsValid || !c.IsCA || !bytes.Equal(c.RawIssuer, chain[k+1].RawSubject) ||
+				hasExtension(c, oidPolicyConstraints) || hasExtension(c, oidPolicyMappings) {
+				return false
+			}
+		}
+		if k > 0 {
+			if hasExtension(c, oidNameConstraints) || c.BasicConstraintsValid && c.MaxPathLen >= 0 && k > c.MaxPathLen {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// allowsCodeSigning reports whether crypto/x509's nesting of extended key
+// usages lets c be on a codeSigning path.
+func allowsCodeSigning(c *x509.Certificate) bool {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageCodeSigning)
+}
+
+// shortPath reports whether leaf, with untrusted as the bundle's other
+// certificates, may be validated against c's issuing certificate as the
+// anchor (see staticShortcut): c allows it, the leaf names that certificate
+// as its issuer, has a subject no certificate of c's chain has and no policy
+// constraints, and no untrusted certificate, copies of c's aside, has the
+// subject of one of c's certificates (it would be a candidate parent).
+func (c *preparedCA) shortPath(leaf *x509.Certificate, untrusted []*x509.Certificate) bool {
+	chain := c.ca.Certificates
+	if c.issuerRoots == nil || !bytes.Equal(leaf.RawIssuer, chain[0].RawSubject) || hasExtension(leaf, oidPolicyConstraints) {
+		return false
+	}
+	for _, t := range chain {
+		if bytes.Equal(leaf.RawSubject, t.RawSubject) {
+			return false
+		}
+	}
+	for _, u := range untrusted {
+		if slices.ContainsFunc(chain, u.Equal) {
+			continue
+		}
+		for _, t := range chain {
+			if bytes.Equal(u.RawSubject, t.RawSubject) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkTimes checks that every certificate of chain is valid at every

@@ -54,6 +54,17 @@
 // hierarchies such as model_signing's test PKI that issue CA:TRUE leaves).
 // The validated path above the leaf is Result.Signer.Chain.
 //
+// The trusted part of a path costs its signature checks once: a CA's own
+// chain is checked (trustroot.CertificateAuthority.VerifyChain) the first
+// time a leaf chains to it, and a CA whose chain is broken fails every such
+// leaf at StepCertificate. A leaf issued by the CA's issuing certificate is
+// then validated against that certificate, the chain's own properties
+// (extended key usages, path lengths; no name or policy constraints above
+// it) having been checked once, so the path costs one signature check per
+// bundle; any other path (bundle intermediates that could take part, a
+// constrained chain) is walked to the anchor in full. Both ways accept and
+// reject the same leaves.
+//
 // A critical subject alternative name extension holding only Fulcio
 // username otherNames, which crypto/x509 does not parse, is handled by sigil
 // (it reads them for policies) instead of failing as an unhandled critical

@@ -38,6 +38,10 @@ type preparedCA struct {
 	anchor *x509.Certificate // the last certificate of the chain: the trust anchor
 	roots  *x509.CertPool    // the anchor alone
 	inters *x509.CertPool    // the chain's other certificates
+	// issuerRoots holds the chain's first certificate alone when a leaf it
+	// issued may be validated against it as the anchor (see shortPath);
+	// nil when every path needs the full walk to the anchor.
+	issuerRoots *x509.CertPool
 }
 
 type preparedLog struct {
@@ -173,6 +177,10 @@ func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
 	p.roots.AddCert(p.anchor)
 	for _, c := range ca.Certificates[:last] {
 		p.inters.AddCert(c)
+	}
+	if staticShortcut(ca.Certificates) {
+		p.issuerRoots = x509.NewCertPool()
+		p.issuerRoots.AddCert(ca.Certificates[0])
 	}
 	return p
 }

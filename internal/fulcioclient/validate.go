@@ -97,6 +97,10 @@ func anchor(chain []*x509.Certificate, root *trustroot.TrustedRoot, now time.Tim
 		valid++
 		issuer, err := anchorAt(chain, ca, now)
 		if err == nil {
+			// The trusted chain's own links are checked once, on first use.
+			err = ca.VerifyChain()
+		}
+		if err == nil {
 			return issuer, nil
 		}
 		errs = append(errs, fmt.Errorf("CA %s: %w", caName(ca), err))

@@ -10,7 +10,8 @@
 // attributes and the signer certificate supplied by the caller.
 //
 // Chain building is out of scope: the caller is expected to take the signer
-// certificate from an already verified trusted root, and may use
+// certificate from a trusted root (FindSigner checks its chain's links
+// through trustroot.CertificateAuthority.VerifyChain), and may use
 // [Token.SignerMatches] to pick the right one among several timestamp
 // authorities.
 package rfc3161

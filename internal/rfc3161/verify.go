@@ -284,7 +284,8 @@ func NewAuthority(ca *trustroot.CertificateAuthority) *Authority {
 var errNoAuthority = errors.New("no trusted timestamp authority issued it")
 
 // FindSigner returns the authority of as that issued t over signed: its
-// leaf is t's signer and verifies t (Verify), and t's time lies in the
+// leaf is t's signer and verifies t (Verify), its chain's links verify
+// (trustroot.CertificateAuthority.VerifyChain), and t's time lies in the
 // window in which the trusted root vouches for the authority and in its
 // chain's validity. Otherwise it returns the reason the last candidate
 // failed.
@@ -295,6 +296,11 @@ func (t *Token) FindSigner(signed []byte, as []*Authority) (*Authority, error) {
 			continue
 		}
 		if err := t.Verify(signed, a.Leaf); err != nil {
+			lastErr = err
+			continue
+		}
+		// The trusted chain's links are checked once, on first use.
+		if err := a.CA.VerifyChain(); err != nil {
 			lastErr = err
 			continue
 		}
