@@ -28,6 +28,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/rfc3161"
 	"github.com/sigil-dev/sigil/internal/sct"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -157,7 +158,7 @@ func lowerBound(tb testing.TB, c *benchCase) []signatureCheck {
 			}
 			for _, sig := range unv.Note.UnverifiedSigs {
 				blob, err := base64.StdEncoding.DecodeString(sig.Base64)
-				if err != nil || [4]byte(blob[:4]) != l.cp.KeyID {
+				if err != nil || [4]byte(blob[:4]) != tlogcheck.CheckpointLog(l.log).KeyID {
 					continue
 				}
 				text, raw := []byte(unv.Note.Text), blob[4:]

@@ -47,7 +47,7 @@ type preparedCA struct {
 type preparedLog struct {
 	log    *trustroot.TransparencyLog
 	alg    sigalg.Algorithm
-	cp     checkpoint.Log
+	cp     *checkpoint.Verifier
 	policy *witness.Policy // nil: no witness policy
 	ctID   [32]byte
 	isCTv1 bool
@@ -190,7 +190,7 @@ func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
 	}
-	return &preparedLog{log: l, alg: alg, cp: tlogcheck.CheckpointLog(l), witness: source(l.Operator, "log", string(l.LogID))}, nil
+	return &preparedLog{log: l, alg: alg, cp: checkpoint.NewVerifier(tlogcheck.CheckpointLog(l)), witness: source(l.Operator, "log", string(l.LogID))}, nil
 }
 
 func (v *Verifier) tlog(id []byte) *preparedLog {

@@ -150,10 +150,33 @@ type Cosignature struct {
 // the size or root hash with anything, nor judge the cosignatures against a
 // policy.
 func Open(envelope []byte, log Log, witnesses ...*witness.Key) (*Signed, error) {
-	alg, hosts, err := log.check()
-	if err != nil {
-		return nil, err
+	return NewVerifier(log).Open(envelope, witnesses...)
+}
+
+// A Verifier is a Log prepared once, for opening many of its checkpoints:
+// its signature algorithm and Rekor v2 origins are worked out when it is
+// made, not for every envelope. It is immutable and safe for concurrent use.
+type Verifier struct {
+	log   Log
+	alg   sigalg.Algorithm
+	hosts []string
+	err   error // why the log is unusable, returned by every Open
+}
+
+// NewVerifier prepares log. An unusable log is reported by every Open of
+// the Verifier, exactly as [Open] reports it.
+func NewVerifier(log Log) *Verifier {
+	v := &Verifier{log: log}
+	v.alg, v.hosts, v.err = log.check()
+	return v
+}
+
+// Open is [Open] with the Verifier's log.
+func (v *Verifier) Open(envelope []byte, witnesses ...*witness.Key) (*Signed, error) {
+	if v.err != nil {
+		return nil, v.err
 	}
+	log, alg, hosts := v.log, v.alg, v.hosts
 	if err := checkBounds(envelope); err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ type Client struct {
 type trustedLog struct {
 	log *trustroot.TransparencyLog
 	alg sigalg.Algorithm
-	cp  checkpoint.Log
+	cp  *checkpoint.Verifier
 }
 
 // New returns a client of the log at baseURL (no trailing slash needed)
@@ -156,7 +156,7 @@ func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.Transpar
 		if err != nil {
 			return nil, fmt.Errorf("rekorclient: log %s: %w", l.BaseURL, err)
 		}
-		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: tlogcheck.CheckpointLog(l)})
+		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: checkpoint.NewVerifier(tlogcheck.CheckpointLog(l))})
 	}
 	return c, nil
 }

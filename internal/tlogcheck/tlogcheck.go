@@ -102,9 +102,9 @@ func VerifyLogIndex(e *bundle.TlogEntry) error {
 // inclusion proof of e's body at the proof's log index. e.Proof must be
 // set. It returns the verified checkpoint; a failure is an *Error with Check
 // CheckCheckpoint or CheckInclusionProof.
-func VerifyInclusion(log checkpoint.Log, e *bundle.TlogEntry, witnesses ...*witness.Key) (*checkpoint.Signed, error) {
+func VerifyInclusion(log *checkpoint.Verifier, e *bundle.TlogEntry, witnesses ...*witness.Key) (*checkpoint.Signed, error) {
 	p := e.Proof
-	c, err := checkpoint.Open(p.Checkpoint, log, witnesses...)
+	c, err := log.Open(p.Checkpoint, witnesses...)
 	if err != nil {
 		return nil, &Error{CheckCheckpoint, err}
 	}
