@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // bufferSize is the read buffer of each hashing worker.
@@ -54,7 +55,9 @@ func hashFiles(ctx context.Context, files []file, ser Serialization, nworkers in
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	res := make([]Resource, len(jobs))
-	next := make(chan int)
+	// Workers take the next job by index: no feeding goroutine to wake per
+	// job, which for many small files costs more than the handoff saves.
+	var taken atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
@@ -64,26 +67,22 @@ func hashFiles(ctx context.Context, files []file, ser Serialization, nworkers in
 			defer wg.Done()
 			buf := make([]byte, bufferSize)
 			h := newHash()
-			for i := range next {
+			for ctx.Err() == nil {
+				k := int(taken.Add(1) - 1)
+				if k >= len(order) {
+					return
+				}
+				i := order[k]
 				j := &jobs[i]
 				h.Reset()
 				if err := j.hash(ctx, h, buf); err != nil {
 					once.Do(func() { firstErr = err; cancel() })
-					continue
+					return
 				}
 				res[i] = Resource{Name: j.name, Digest: hex.EncodeToString(h.Sum(nil)), Algorithm: ser.HashType}
 			}
 		}()
 	}
-feed:
-	for _, i := range order {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
