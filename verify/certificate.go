@@ -290,12 +290,18 @@ func (c *preparedCA) checkTimes(chain []*x509.Certificate, times []time.Time) er
 }
 
 // checkLeaf checks what makes a certificate fit to sign code, whoever issued
-// it: not a CA (unless allowCA), the digitalSignature key usage if it has key
-// usages, and the codeSigning extended key usage itself (anyExtendedKeyUsage
-// is not enough).
+// it: not a CA (with allowCA: not a CA whose key usage lets it issue
+// certificates), the digitalSignature key usage if it has key usages, and
+// the codeSigning extended key usage itself (anyExtendedKeyUsage is not
+// enough).
 func checkLeaf(c *x509.Certificate, allowCA bool) error {
 	if c.IsCA && !allowCA {
 		return errors.New("signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)")
+	}
+	if c.IsCA && (c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0) {
+		// RFC 5280 4.2.1.3: a CA without the key usage extension, or with
+		// keyCertSign, may issue certificates; it never signs here.
+		return errors.New("signing certificate is a CA certificate that may issue certificates (keyCertSign, or no key usage)")
 	}
 	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return errors.New("signing certificate lacks the digitalSignature key usage")

@@ -441,6 +441,19 @@ func TestChainCASigningCertificate(t *testing.T) {
 	_, err = verifyChainBundle(caVerifier(t, []*x509.Certificate{root.cert}, verify.UnsafeAllowCASigningCertificates()),
 		signWithChain(t, key2, []*x509.Certificate{noEKU, inter.cert}, true))
 	assertStep(t, err, verify.StepCertificate, "lacks the codeSigning extended key usage")
+	// A CA leaf that may issue certificates (keyCertSign, or no key usage
+	// extension at all) is still refused.
+	for _, ku := range []x509.KeyUsage{
+		x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, // keyCertSign
+		0, // no key usage extension
+	} {
+		issuing, key3 := issueLeaf(t, inter, func(c *x509.Certificate) {
+			c.IsCA, c.BasicConstraintsValid, c.KeyUsage = true, true, ku
+		})
+		_, err = verifyChainBundle(caVerifier(t, []*x509.Certificate{root.cert}, verify.UnsafeAllowCASigningCertificates()),
+			signWithChain(t, key3, []*x509.Certificate{issuing, inter.cert}, true))
+		assertStep(t, err, verify.StepCertificate, "may issue certificates")
+	}
 	if _, err := verify.New(caRoot(t, []*x509.Certificate{root.cert}), verify.UnsafeAllowCASigningCertificates(), verify.UnsafeAllowCASigningCertificates()); err == nil {
 		t.Error("UnsafeAllowCASigningCertificates given twice accepted")
 	}

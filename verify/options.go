@@ -175,11 +175,14 @@ func WithClock(now func() time.Time) Option {
 // UnsafeAllowCASigningCertificates accepts signing certificates that are CA
 // certificates (basicConstraints CA:TRUE), which sigil otherwise rejects at
 // StepCertificate: a CA's key should issue certificates, not sign
-// artifacts. Every other check still applies: the leaf must carry the
-// digitalSignature key usage (if it has key usages) and the codeSigning
-// extended key usage, and its path must validate. For hierarchies that
-// misissue signing certificates as CAs, such as the test PKI of
-// model_signing's certificate method (its leaf is CA:TRUE).
+// artifacts. It accepts only CA certificates that cannot issue
+// certificates: the leaf must carry the key usage extension, with
+// digitalSignature and without keyCertSign (RFC 5280 4.2.1.3); a CA leaf
+// without key usages, or with keyCertSign, still fails at StepCertificate.
+// Every other check still applies: the codeSigning extended key usage, and
+// path validation. For hierarchies that misissue signing certificates as
+// CAs, such as the test PKI of model_signing's certificate method (its leaf
+// is CA:TRUE with key usage digitalSignature only).
 func UnsafeAllowCASigningCertificates() Option {
 	return func(c *config) error {
 		if c.caSigners {

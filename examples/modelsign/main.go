@@ -9,12 +9,14 @@
 //	modelsign verify-model --method key|certificate|sigstore --model-path PATH --bundle FILE
 //	    [--public-key KEY.pem] [--cert-chain PEM]... [--identity ID --identity-provider URL]
 //	    [--use-staging] [--trusted-root FILE] [--ignore-paths PATH]... [--ignore-unsigned-files]
+//	    [--crl FILE]...
 //
 // Methods: key signs with a PEM private key (ECDSA P-256, P-384, P-521) and
 // verifies with its PEM public key; certificate signs with a key and its
 // certificate (--signing-cert, then --cert-chain from the intermediates to
 // the root) and verifies against the CA certificates in the --cert-chain
-// files, the trust anchors; sigstore signs keyless with Fulcio and Rekor
+// files, the trust anchors, and with --crl the revocation status of every
+// certificate of the path below the anchor; sigstore signs keyless with Fulcio and Rekor
 // (--identity-token) and verifies the signer's identity and OIDC issuer.
 //
 // Trust material of the sigstore method: verification uses sigil's embedded

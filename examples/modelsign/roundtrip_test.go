@@ -179,6 +179,7 @@ func TestRoundTripOptions(t *testing.T) {
 type pki struct {
 	rootPEM, interPEM, leafPEM, keyPEM string
 	root, inter, leaf                  *x509.Certificate
+	rootKey, interKey                  crypto.Signer
 }
 
 func newCert(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
@@ -222,7 +223,7 @@ func newPKI(t *testing.T, dir string, curve elliptic.Curve, leafTmpl *x509.Certi
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	keyPath, _, leafKey := keyFiles(t, dir, curve)
-	p := &pki{keyPEM: keyPath}
+	p := &pki{keyPEM: keyPath, rootKey: rootKey, interKey: interKey}
 	p.root = newCert(t, template("test root", true), nil, rootKey.Public(), rootKey)
 	p.inter = newCert(t, template("test intermediate", true), p.root, interKey.Public(), rootKey)
 	if leafTmpl == nil {
@@ -338,5 +339,88 @@ func TestWrongMethod(t *testing.T) {
 		"--bundle", "testdata/model-transparency/v1.1.0-elliptic-key/model.sig")
 	if code != 1 || !strings.Contains(out, "not that of the sigstore method") {
 		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+// writeCRL writes a PEM CRL of issuer (key) revoking revoked, current
+// between thisUpdate and nextUpdate.
+func writeCRL(t *testing.T, path string, issuer *x509.Certificate, key crypto.Signer, thisUpdate, nextUpdate time.Time, revoked ...*x509.Certificate) string {
+	t.Helper()
+	serial++
+	tmpl := &x509.RevocationList{Number: big.NewInt(serial), ThisUpdate: thisUpdate, NextUpdate: nextUpdate}
+	for _, c := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{
+			SerialNumber: c.SerialNumber, RevocationTime: time.Now().Add(-30 * time.Minute), ReasonCode: 1, // keyCompromise
+		})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, issuer, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writePEM(t, path, "X509 CRL", der)
+}
+
+// TestCLIRevocation: verify-model --crl checks every certificate of the path
+// below the anchor against the CAs' CRLs: current, unrevoking CRLs pass; a
+// revoked leaf, a revoked intermediate, a stale CRL, a CRL signed by another
+// key and a path certificate no CRL covers each fail, saying why; --crl with
+// another method is a usage error.
+func TestCLIRevocation(t *testing.T) {
+	dir := t.TempDir()
+	p := newPKI(t, dir, elliptic.P256(), nil)
+	model := writeModel(t)
+	bundlePath := filepath.Join(dir, "model.sig")
+	mustRun(t, "sign-model", "--method", "certificate", "--model-path", model, "--private-key", p.keyPEM,
+		"--signing-cert", p.leafPEM, "--cert-chain", p.interPEM, "--cert-chain", p.rootPEM, "--output-bundle", bundlePath)
+	now := time.Now()
+	current := func(name string, issuer *x509.Certificate, key crypto.Signer, revoked ...*x509.Certificate) string {
+		return writeCRL(t, filepath.Join(dir, name), issuer, key, now.Add(-time.Hour), now.Add(time.Hour), revoked...)
+	}
+	rootCRL := current("root.crl", p.root, p.rootKey)
+	interCRL := current("inter.crl", p.inter, p.interKey)
+	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	verifyArgs := func(crls ...string) []string {
+		args := []string{"verify-model", "--method", "certificate", "--model-path", model, "--cert-chain", p.rootPEM, "--bundle", bundlePath}
+		for _, c := range crls {
+			args = append(args, "--crl", c)
+		}
+		return args
+	}
+	mustRun(t, verifyArgs(rootCRL, interCRL)...)
+	for _, tc := range []struct {
+		name string
+		crls []string
+		want string
+	}{
+		{"revoked leaf", []string{rootCRL, current("inter-revokes-leaf.crl", p.inter, p.interKey, p.leaf)}, "CN=model signer"},
+		{"revoked intermediate", []string{current("root-revokes-inter.crl", p.root, p.rootKey, p.inter), interCRL}, "CN=test intermediate"},
+		{"stale", []string{rootCRL, writeCRL(t, filepath.Join(dir, "stale.crl"), p.inter, p.interKey, now.Add(-48*time.Hour), now.Add(-24*time.Hour))}, verify.ErrStaleCRL.Error()},
+		{"wrong signer", []string{rootCRL, current("forged.crl", p.inter, otherKey)}, verify.ErrCRLSignature.Error()},
+		{"leaf not covered", []string{rootCRL}, verify.ErrNoRevocationStatus.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out := runCLI(t, verifyArgs(tc.crls...)...)
+			if code != 1 || !strings.Contains(out, "verify: revocation: ") || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want 1 naming the revocation step and %q: %s", code, tc.want, out)
+			}
+		})
+	}
+	if code, out := runCLI(t, "verify-model", "--method", "key", "--public-key", p.keyPEM, "--model-path", model, "--bundle", bundlePath, "--crl", rootCRL); code != 2 {
+		t.Fatalf("--crl with --method key: exit %d, want 2: %s", code, out)
+	}
+
+	// The library reports the step.
+	data, _ := os.ReadFile(bundlePath)
+	b, err := oms.ParseBundle(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafRevoked := current("inter-revokes-leaf-2.crl", p.inter, p.interKey, p.leaf)
+	_, _, err = oms.VerifyCertificate(context.Background(), b, []*x509.Certificate{p.root}, now, model, oms.VerifyOptions{},
+		verify.WithCRLFiles(rootCRL, leafRevoked))
+	var ve *verify.Error
+	var re *verify.RevokedError
+	if !errors.As(err, &ve) || ve.Step != verify.StepRevocation || !errors.As(err, &re) || !re.Certificate.Equal(p.leaf) {
+		t.Fatalf("VerifyCertificate with the leaf revoked: %v", err)
 	}
 }

@@ -221,7 +221,7 @@ func signWithCertificate(ctx context.Context, f *signFlags, opts oms.Options) (*
 	}
 	// Self-check: the bundle as written verifies against its own chain's
 	// last certificate (the caller's anchor when the chain ends at a root).
-	v, err := oms.CertificateVerifier(b, chain[len(chain)-1:], time.Now())
+	v, err := oms.CertificateVerifier(chain[len(chain)-1:], time.Now())
 	if err != nil {
 		return nil, nil, fmt.Errorf("self-check: %w", err)
 	}

@@ -25,6 +25,7 @@ type verifyFlags struct {
 	identity         string
 	identityProvider string
 	ignoreUnsigned   bool
+	crls             multiFlag
 }
 
 func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,6 +38,7 @@ func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&f.identity, "identity", "", "sigstore method: the signer's identity (certificate SAN)")
 	fs.StringVar(&f.identityProvider, "identity-provider", "", "sigstore method: the OIDC issuer of the identity")
 	fs.BoolVar(&f.ignoreUnsigned, "ignore-unsigned-files", false, "accept files the signature does not list")
+	fs.Var(&f.crls, "crl", "certificate method: a CRL file (DER or PEM) of a CA of the chain (repeatable); with any, every certificate of the path but the anchor must be covered by one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +47,9 @@ func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if f.bundle == "" {
 		return usagef("--bundle is required")
+	}
+	if len(f.crls) > 0 && f.method != "certificate" {
+		return usagef("--crl is for --method certificate")
 	}
 	ignore, err := ignorePaths(f.modelPath, f.ignorePaths, f.bundle)
 	if err != nil {
@@ -76,7 +81,11 @@ func verifyModel(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			anchors = append(anchors, certs...)
 		}
-		res, m, err = oms.VerifyCertificate(ctx, b, anchors, time.Now(), f.modelPath, opts)
+		var vopts []verify.Option
+		if len(f.crls) > 0 {
+			vopts = append(vopts, verify.WithCRLFiles(f.crls...))
+		}
+		res, m, err = oms.VerifyCertificate(ctx, b, anchors, time.Now(), f.modelPath, opts, vopts...)
 	} else {
 		v, p, verr := verifierFor(&f)
 		if verr != nil {

@@ -27,29 +27,26 @@ import (
 //
 // model_signing's certificate method issues its signing certificates as CA
 // certificates (basicConstraints CA:TRUE, key usage digitalSignature only),
-// which sigil refuses by default; this verifier accepts them
-// (verify.UnsafeAllowCASigningCertificates), as model_signing does, but only
-// when the key usage rules out issuing certificates (RFC 5280 4.2.1.3: no
-// keyCertSign): b's leaf is checked for that here. Every other check of the
-// leaf and its path applies.
-func CertificateVerifier(b *bundle.Bundle, anchors []*x509.Certificate, now time.Time) (*verify.Verifier, error) {
-	if certs := b.Certificates(); len(certs) > 0 {
-		if c := certs[0]; c.IsCA && (c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0) {
-			return nil, &verify.Error{Step: verify.StepCertificate, Err: errors.New("signing certificate is a CA certificate that may issue certificates")}
-		}
-	}
+// which sigil refuses by default; this verifier accepts them, as
+// model_signing does, through verify.UnsafeAllowCASigningCertificates, which
+// accepts only CA leaves whose key usage rules out issuing certificates
+// (no keyCertSign). Every other check of the leaf and its path applies.
+// opts are further verify options, such as verify.WithCRLFiles for
+// revocation checking.
+func CertificateVerifier(anchors []*x509.Certificate, now time.Time, opts ...verify.Option) (*verify.Verifier, error) {
 	if len(anchors) == 0 {
 		return nil, errors.New("oms: no trust anchors (--cert-chain)")
 	}
-	var opts []trustroot.DeploymentOption
+	var cas []trustroot.DeploymentOption
 	for _, a := range anchors {
-		opts = append(opts, trustroot.WithCertificateAuthority(a))
+		cas = append(cas, trustroot.WithCertificateAuthority(a))
 	}
-	root, err := trustroot.FromPrivateDeployment(opts...)
+	root, err := trustroot.FromPrivateDeployment(cas...)
 	if err != nil {
 		return nil, err
 	}
-	return verify.New(root, verify.WithClock(func() time.Time { return now }), verify.UnsafeAllowCASigningCertificates())
+	opts = append([]verify.Option{verify.WithClock(func() time.Time { return now }), verify.UnsafeAllowCASigningCertificates()}, opts...)
+	return verify.New(root, opts...)
 }
 
 func validatePath(b *bundle.Bundle, anchors []*x509.Certificate, now time.Time) ([]*x509.Certificate, error) {
@@ -71,6 +68,13 @@ func validatePath(b *bundle.Bundle, anchors []*x509.Certificate, now time.Time) 
 	if err != nil {
 		return nil, &verify.Error{Step: verify.StepCertificate, Err: err}
 	}
+	// The rules verify applies to the leaf (UnsafeAllowCASigningCertificates).
+	if c := certs[0]; c.IsCA && (c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0) {
+		return nil, &verify.Error{Step: verify.StepCertificate, Err: errors.New("signing certificate is a CA certificate that may issue certificates (keyCertSign, or no key usage)")}
+	}
+	if c := certs[0]; c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return nil, &verify.Error{Step: verify.StepCertificate, Err: errors.New("signing certificate lacks the digitalSignature key usage")}
+	}
 	if len(paths[0]) < 2 {
 		return nil, &verify.Error{Step: verify.StepCertificate, Err: fmt.Errorf("the signing certificate is itself a trust anchor")}
 	}
@@ -86,15 +90,23 @@ func validatePath(b *bundle.Bundle, anchors []*x509.Certificate, now time.Time) 
 // payload bytes, hashed with SHA-256 whatever the key. That form is accepted
 // only for a statement of the v0.1 predicate, an ECDSA signing certificate
 // validated as above, and only when the DSSE signature does not verify; the
-// Result is then nil. Errors are as Verify's.
-func VerifyCertificate(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time, modelPath string, opts VerifyOptions) (*verify.Result, *Manifest, error) {
-	v, err := CertificateVerifier(b, anchors, now)
+// Result is then nil. Such a bundle fails when vopts are given: its path is
+// not validated by package verify, so they could not be honoured. vopts are
+// passed to CertificateVerifier. Errors are as Verify's.
+func VerifyCertificate(ctx context.Context, b *bundle.Bundle, anchors []*x509.Certificate, now time.Time, modelPath string, opts VerifyOptions, vopts ...verify.Option) (*verify.Result, *Manifest, error) {
+	v, err := CertificateVerifier(anchors, now, vopts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	res, m, err := Verify(ctx, v, b, policy.UnsafeAnySigner(), modelPath, opts)
 	var ve *verify.Error
 	if errors.As(err, &ve) && ve.Step == verify.StepSignature && isV01(b.Envelope().Payload) {
+		if len(vopts) > 0 {
+			return nil, nil, fmt.Errorf("%w (a model_signing v0.2.0 signature is verified without verify's options, such as revocation checking)", err)
+		}
+		if len(vopts) > 0 {
+			return nil, nil, fmt.Errorf("%w (a model_signing v0.2.0 signature is verified without verify's options, such as revocation checking)", err)
+		}
 		m, err := verifyV02(ctx, b, anchors, now, modelPath, opts)
 		return nil, m, err
 	}

@@ -191,7 +191,7 @@ func ExampleCertificateVerifier() {
 	data, _ := os.ReadFile(filepath.Join(realSigs, "v1.0.0-certificate", "model.sig"))
 	b, _ := oms.ParseBundle(data)
 	anchors := readPEMCerts(filepath.Join(realSigs, "keys", "certificate", "ca-cert.pem"))
-	v, err := oms.CertificateVerifier(b, anchors, time.Now())
+	v, err := oms.CertificateVerifier(anchors, time.Now())
 	if err != nil {
 		panic(err)
 	}
