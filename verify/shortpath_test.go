@@ -242,13 +242,21 @@ func pathCases(t *testing.T) []pathCase {
 	}
 	add(pathCase{name: "ca-signing-certificate", trusted: trusted, bundle: leafBy(inter, caLeaf), short: true,
 		step: verify.StepCertificate, substr: "UnsafeAllowCASigningCertificates", sameText: true})
-	add(pathCase{name: "ca-signing-certificate-allowed", trusted: trusted, bundle: leafBy(inter, caLeaf), short: true, sameText: true,
+	// UnsafeAllowCASigningCertificates accepts a CA leaf only when it cannot
+	// issue certificates (no keyCertSign).
+	add(pathCase{name: "ca-signing-certificate-allowed", trusted: trusted, bundle: leafBy(inter, func(c *x509.Certificate) {
+		c.IsCA, c.BasicConstraintsValid = true, true
+	}), short: true, sameText: true, opts: []verify.Option{verify.UnsafeAllowCASigningCertificates()}})
+	add(pathCase{name: "ca-signing-certificate-may-issue", trusted: trusted, bundle: leafBy(inter, caLeaf), short: true,
+		step: verify.StepCertificate, substr: "may issue certificates", sameText: true,
 		opts: []verify.Option{verify.UnsafeAllowCASigningCertificates()}})
 
 	// A signing certificate that is the anchor itself: crypto/x509 returns
 	// the path [anchor], which is no path to an issuer.
 	selfSigning := newTestCA(t, "self-signing root", nil, func(c *x509.Certificate) {
-		c.KeyUsage |= x509.KeyUsageDigitalSignature
+		// No keyCertSign, so that UnsafeAllowCASigningCertificates lets it
+		// reach the anchor check.
+		c.KeyUsage = x509.KeyUsageDigitalSignature
 		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
 	})
 	add(pathCase{name: "signing-certificate-is-the-anchor", trusted: []*x509.Certificate{selfSigning.cert},
