@@ -50,8 +50,9 @@
 // signature, validity period, basic constraint and name constraint, and nests
 // extended key usages: every certificate of the path must allow codeSigning
 // (or any usage), and the leaf must name codeSigning itself and not be a CA
-// certificate (UnsafeAllowCASigningCertificates lifts the last rule, for
-// hierarchies such as model_signing's test PKI that issue CA:TRUE leaves).
+// certificate (UnsafeAllowCASigningCertificates relaxes the last rule to "not
+// a CA certificate that may issue certificates", for hierarchies such as
+// model_signing's test PKI that issue CA:TRUE leaves without keyCertSign).
 // The validated path above the leaf is Result.Signer.Chain.
 //
 // The trusted part of a path costs its signature checks once: a CA's own
