@@ -219,8 +219,8 @@ func roundTrip(b *bundle.Bundle) error {
 	if err := equalEnvelopes(b.Envelope(), b2.Envelope()); err != nil {
 		return err
 	}
-	h1, k1 := b.PublicKeyHint()
-	h2, k2 := b2.PublicKeyHint()
+	h1, k1 := b.PublicKeyHint(), b.UsesPublicKey()
+	h2, k2 := b2.PublicKeyHint(), b2.UsesPublicKey()
 	if h1 != h2 || k1 != k2 {
 		return fmt.Errorf("public key hint %q (%v) became %q (%v)", h1, k1, h2, k2)
 	}
@@ -831,8 +831,8 @@ func TestParseAccepts(t *testing.T) {
 		{name: "public key without hint", base: baseKey,
 			mutate: func(t testing.TB, m map[string]any) { vm(t, m)["publicKey"] = map[string]any{} },
 			check: func(t *testing.T, b *bundle.Bundle) {
-				if hint, ok := b.PublicKeyHint(); hint != "" || !ok {
-					t.Errorf("PublicKeyHint() = %q, %v; want \"\", true", hint, ok)
+				if hint, ok := b.PublicKeyHint(), b.UsesPublicKey(); hint != "" || !ok {
+					t.Errorf("PublicKeyHint() = %q, UsesPublicKey() = %v; want \"\", true", hint, ok)
 				}
 			}},
 	}
@@ -988,8 +988,8 @@ func TestAccessors(t *testing.T) {
 	if ms := b.MessageSignature(); ms.DigestAlgorithm.String() != "SHA-256" || len(ms.Digest) != 32 {
 		t.Errorf("digest %v of %d bytes, want SHA-256 of 32", ms.DigestAlgorithm, len(ms.Digest))
 	}
-	if _, ok := b.PublicKeyHint(); ok || len(b.Certificates()) != 1 {
-		t.Errorf("certificate bundle: PublicKeyHint() ok = %v, %d certificates", ok, len(b.Certificates()))
+	if hint, ok := b.PublicKeyHint(), b.UsesPublicKey(); ok || hint != "" || len(b.Certificates()) != 1 {
+		t.Errorf("certificate bundle: UsesPublicKey() = %v, PublicKeyHint() = %q, %d certificates", ok, hint, len(b.Certificates()))
 	}
 	e := b.TlogEntries()[0]
 	if e.LogIndex != 27246492 || e.Kind != "hashedrekord" || e.KindVersion != "0.0.1" || e.IntegratedTime != 1689177396 ||
@@ -1008,8 +1008,8 @@ func TestAccessors(t *testing.T) {
 	}
 
 	k := parseCorpus(t, baseKey)
-	if hint, ok := k.PublicKeyHint(); !ok || hint == "" || k.Certificates() != nil {
-		t.Errorf("key bundle: PublicKeyHint() = %q, %v; %d certificates", hint, ok, len(k.Certificates()))
+	if hint, ok := k.PublicKeyHint(), k.UsesPublicKey(); !ok || hint == "" || k.Certificates() != nil {
+		t.Errorf("key bundle: PublicKeyHint() = %q, UsesPublicKey() = %v; %d certificates", hint, ok, len(k.Certificates()))
 	}
 }
 

@@ -127,8 +127,8 @@ func TestTUFUpdateAndCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(root.SigningConfig(), wantSC) {
-		t.Errorf("SigningConfig %s, want %s", root.SigningConfig(), wantSC)
+	if !bytes.Equal(root.SigningConfigJSON(), wantSC) {
+		t.Errorf("SigningConfig %s, want %s", root.SigningConfigJSON(), wantSC)
 	}
 	if _, ok := root.Snapshot(); ok {
 		t.Error("Snapshot reports a TUF root as a snapshot")
@@ -151,7 +151,7 @@ func TestTUFUpdateAndCache(t *testing.T) {
 	if st2.Source != TUFSourceCache || st2.Stale || st2.Err != nil || st2.CacheErr != nil || !st2.Checked.Equal(st.Checked) || st2.TimestampVersion != 1 {
 		t.Fatalf("status %+v", st2)
 	}
-	if !sameMaterial(root2, root) || !bytes.Equal(root2.SigningConfig(), wantSC) {
+	if !sameMaterial(root2, root) || !bytes.Equal(root2.SigningConfigJSON(), wantSC) {
 		t.Error("cached material differs")
 	}
 
@@ -189,7 +189,7 @@ func TestTUFRepositoryWithoutSigningConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc := root.SigningConfig(); sc != nil {
+	if sc := root.SigningConfigJSON(); sc != nil {
 		t.Errorf("SigningConfig %s, want nil", sc)
 	}
 

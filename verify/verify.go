@@ -45,7 +45,7 @@ type preparedCA struct {
 }
 
 type preparedLog struct {
-	log    *trustroot.TransparencyLog
+	log    *trustroot.TrustedLog
 	alg    sigalg.Algorithm
 	cp     *checkpoint.Verifier
 	policy *witness.Policy // nil: no witness policy
@@ -185,7 +185,7 @@ func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
 	return p
 }
 
-func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
+func prepareLog(l *trustroot.TrustedLog) (*preparedLog, error) {
 	alg, err := sigalg.ForKeyDetails(l.KeyDetails)
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
@@ -354,7 +354,7 @@ func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
 		}
 		return &signer{cert: leaf, pub: leaf.PublicKey, alg: alg}, nil
 	}
-	hint, _ := b.PublicKeyHint()
+	hint := b.PublicKeyHint()
 	var found *trustedKey
 	for i, k := range v.cfg.keys {
 		if k.hint == hint && hint != "" {
