@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/jsonedit"
 	"github.com/sigil-dev/sigil/internal/limits"
 )
 
@@ -317,50 +318,14 @@ func equalEntries(a, b *bundle.TlogEntry) error {
 // decode decodes a corpus bundle into generic JSON values for mutation.
 func decode(t testing.TB, rel string) map[string]any {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(readCorpus(t, rel)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
-	return m
+	return jsonedit.Decode(t, readCorpus(t, rel))
 }
 
-func encode(t testing.TB, m map[string]any) []byte {
-	t.Helper()
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// at walks v along path (object keys and array indices) and returns the
-// object found there.
-func at(t testing.TB, v any, path ...any) map[string]any {
-	t.Helper()
-	for i, p := range path {
-		switch p := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				t.Fatalf("%v: not an object", path[:i])
-			}
-			v = m[p]
-		case int:
-			a, ok := v.([]any)
-			if !ok || p >= len(a) {
-				t.Fatalf("%v: not an array with index %d", path[:i], p)
-			}
-			v = a[p]
-		}
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%v: not an object", path)
-	}
-	return m
-}
+// Helpers for editing bundles as JSON.
+var (
+	encode = jsonedit.Encode
+	at     = jsonedit.At
+)
 
 func vm(t testing.TB, m map[string]any) map[string]any { return at(t, m, "verificationMaterial") }
 

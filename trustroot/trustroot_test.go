@@ -23,6 +23,7 @@ import (
 	prototrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sigil-dev/sigil/internal/jsonedit"
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -462,52 +463,12 @@ func readFile(t testing.TB, path string) []byte {
 	return data
 }
 
-func decode(t testing.TB, data []byte) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func encode(t testing.TB, m map[string]any) []byte {
-	t.Helper()
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// at walks v along path (object keys and array indices) and returns the
-// object found there.
-func at(t testing.TB, v any, path ...any) map[string]any {
-	t.Helper()
-	for i, p := range path {
-		switch p := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				t.Fatalf("%v: not an object", path[:i])
-			}
-			v = m[p]
-		case int:
-			a, ok := v.([]any)
-			if !ok || p >= len(a) {
-				t.Fatalf("%v: not an array with index %d", path[:i], p)
-			}
-			v = a[p]
-		}
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%v: not an object", path)
-	}
-	return m
-}
+// Helpers for editing trusted roots as JSON.
+var (
+	decode = jsonedit.Decode
+	encode = jsonedit.Encode
+	at     = jsonedit.At
+)
 
 func certs(t testing.TB, m map[string]any, list string, i int) map[string]any {
 	return at(t, m, list, i, "certChain")
