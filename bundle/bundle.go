@@ -115,9 +115,16 @@ func (b *Bundle) Version() Version { return b.version }
 // callers must not modify them.
 func (b *Bundle) Certificates() []*x509.Certificate { return b.certs }
 
-// PublicKeyHint returns the bundle's public-key hint and whether the bundle
-// identifies its signer by public key rather than by certificate.
-func (b *Bundle) PublicKeyHint() (string, bool) { return b.keyHint, b.hasKey }
+// UsesPublicKey reports whether the bundle identifies its signer by a public
+// key (a public-key identifier, with an optional hint) rather than by
+// certificates. Exactly one of UsesPublicKey and a non-nil Certificates holds
+// for a parsed bundle.
+func (b *Bundle) UsesPublicKey() bool { return b.hasKey }
+
+// PublicKeyHint returns the hint of a public-key bundle's key identifier: an
+// untrusted name the signer gave its key. It is empty for a certificate
+// bundle and for a public-key bundle that gives none (see UsesPublicKey).
+func (b *Bundle) PublicKeyHint() string { return b.keyHint }
 
 // MessageSignature returns the message signature, or nil for a DSSE bundle.
 func (b *Bundle) MessageSignature() *MessageSignature { return b.msg }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/jsonedit"
 	"github.com/sigil-dev/sigil/internal/limits"
 )
 
@@ -219,8 +220,8 @@ func roundTrip(b *bundle.Bundle) error {
 	if err := equalEnvelopes(b.Envelope(), b2.Envelope()); err != nil {
 		return err
 	}
-	h1, k1 := b.PublicKeyHint()
-	h2, k2 := b2.PublicKeyHint()
+	h1, k1 := b.PublicKeyHint(), b.UsesPublicKey()
+	h2, k2 := b2.PublicKeyHint(), b2.UsesPublicKey()
 	if h1 != h2 || k1 != k2 {
 		return fmt.Errorf("public key hint %q (%v) became %q (%v)", h1, k1, h2, k2)
 	}
@@ -317,50 +318,14 @@ func equalEntries(a, b *bundle.TlogEntry) error {
 // decode decodes a corpus bundle into generic JSON values for mutation.
 func decode(t testing.TB, rel string) map[string]any {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(readCorpus(t, rel)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
-	return m
+	return jsonedit.Decode(t, readCorpus(t, rel))
 }
 
-func encode(t testing.TB, m map[string]any) []byte {
-	t.Helper()
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// at walks v along path (object keys and array indices) and returns the
-// object found there.
-func at(t testing.TB, v any, path ...any) map[string]any {
-	t.Helper()
-	for i, p := range path {
-		switch p := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				t.Fatalf("%v: not an object", path[:i])
-			}
-			v = m[p]
-		case int:
-			a, ok := v.([]any)
-			if !ok || p >= len(a) {
-				t.Fatalf("%v: not an array with index %d", path[:i], p)
-			}
-			v = a[p]
-		}
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%v: not an object", path)
-	}
-	return m
-}
+// Helpers for editing bundles as JSON.
+var (
+	encode = jsonedit.Encode
+	at     = jsonedit.At
+)
 
 func vm(t testing.TB, m map[string]any) map[string]any { return at(t, m, "verificationMaterial") }
 
@@ -831,8 +796,8 @@ func TestParseAccepts(t *testing.T) {
 		{name: "public key without hint", base: baseKey,
 			mutate: func(t testing.TB, m map[string]any) { vm(t, m)["publicKey"] = map[string]any{} },
 			check: func(t *testing.T, b *bundle.Bundle) {
-				if hint, ok := b.PublicKeyHint(); hint != "" || !ok {
-					t.Errorf("PublicKeyHint() = %q, %v; want \"\", true", hint, ok)
+				if hint, ok := b.PublicKeyHint(), b.UsesPublicKey(); hint != "" || !ok {
+					t.Errorf("PublicKeyHint() = %q, UsesPublicKey() = %v; want \"\", true", hint, ok)
 				}
 			}},
 	}
@@ -988,8 +953,8 @@ func TestAccessors(t *testing.T) {
 	if ms := b.MessageSignature(); ms.DigestAlgorithm.String() != "SHA-256" || len(ms.Digest) != 32 {
 		t.Errorf("digest %v of %d bytes, want SHA-256 of 32", ms.DigestAlgorithm, len(ms.Digest))
 	}
-	if _, ok := b.PublicKeyHint(); ok || len(b.Certificates()) != 1 {
-		t.Errorf("certificate bundle: PublicKeyHint() ok = %v, %d certificates", ok, len(b.Certificates()))
+	if hint, ok := b.PublicKeyHint(), b.UsesPublicKey(); ok || hint != "" || len(b.Certificates()) != 1 {
+		t.Errorf("certificate bundle: UsesPublicKey() = %v, PublicKeyHint() = %q, %d certificates", ok, hint, len(b.Certificates()))
 	}
 	e := b.TlogEntries()[0]
 	if e.LogIndex != 27246492 || e.Kind != "hashedrekord" || e.KindVersion != "0.0.1" || e.IntegratedTime != 1689177396 ||
@@ -1008,8 +973,8 @@ func TestAccessors(t *testing.T) {
 	}
 
 	k := parseCorpus(t, baseKey)
-	if hint, ok := k.PublicKeyHint(); !ok || hint == "" || k.Certificates() != nil {
-		t.Errorf("key bundle: PublicKeyHint() = %q, %v; %d certificates", hint, ok, len(k.Certificates()))
+	if hint, ok := k.PublicKeyHint(), k.UsesPublicKey(); !ok || hint == "" || k.Certificates() != nil {
+		t.Errorf("key bundle: PublicKeyHint() = %q, UsesPublicKey() = %v; %d certificates", hint, ok, len(k.Certificates()))
 	}
 }
 

@@ -63,3 +63,26 @@ func ExampleBundle_MarshalJSON() {
 	// read: 0.1 application/vnd.dev.sigstore.bundle+json;version=0.1 1 certificate(s)
 	// wrote: 0.3 application/vnd.dev.sigstore.bundle.v0.3+json 1 certificate(s)
 }
+
+func ExampleBundle_UsesPublicKey() {
+	for _, name := range []string{"managed-key-happy-path", "happy-path-v0.1"} {
+		data, err := os.ReadFile("../testdata/conformance/bundle-verify/" + name + "/bundle.sigstore.json")
+		if err != nil {
+			log.Fatal(err)
+		}
+		b, err := bundle.Parse(data)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if b.UsesPublicKey() {
+			// The hint is untrusted: verify matches it against the keys
+			// the caller trusts (verify.WithPublicKey).
+			fmt.Printf("%s: public key, hint %q\n", name, b.PublicKeyHint())
+		} else {
+			fmt.Printf("%s: %d certificate(s)\n", name, len(b.Certificates()))
+		}
+	}
+	// Output:
+	// managed-key-happy-path: public key, hint "TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk="
+	// happy-path-v0.1: 1 certificate(s)
+}

@@ -93,7 +93,7 @@ func ExampleLogs() {
 	if err != nil {
 		panic(err)
 	}
-	cfg, err := root.Services()
+	cfg, err := root.SigningConfig()
 	if err != nil {
 		panic(err)
 	}

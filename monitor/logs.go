@@ -15,7 +15,7 @@ import (
 func Logs(root *trustroot.TrustedRoot, cfg *trustroot.SigningConfig) []*Log {
 	v2 := map[string]bool{}
 	if cfg != nil {
-		for _, s := range cfg.RekorTlogURLs() {
+		for _, s := range cfg.RekorLogServices() {
 			if s.MajorAPIVersion == 2 {
 				v2[strings.TrimSuffix(s.URL, "/")] = true
 			}

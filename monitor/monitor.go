@@ -43,7 +43,7 @@ type Log struct {
 	// Log is the log's entry in the trusted root: its base URL, key and
 	// key ID verify its checkpoints (see internal/checkpoint's origin
 	// rules: for Rekor v2 the origin is bound to the base URL's host).
-	Log *trustroot.TransparencyLog
+	Log *trustroot.TrustedLog
 	// API is the read API the log serves.
 	API API
 	// ReadURL is where the log's read API is served, when it is not the

@@ -59,9 +59,9 @@ func newTilesLog(t testing.TB) *tilesLog {
 }
 
 // trusted returns the log's trusted-root entry.
-func (l *tilesLog) trusted() *trustroot.TransparencyLog {
+func (l *tilesLog) trusted() *trustroot.TrustedLog {
 	h := sha256.Sum256(slices.Concat([]byte(l.origin), []byte{'\n', 1}, l.pub))
-	return &trustroot.TransparencyLog{BaseURL: l.srv.URL, PublicKey: l.pub, KeyDetails: "PKIX_ED25519", LogID: h[:]}
+	return &trustroot.TrustedLog{BaseURL: l.srv.URL, PublicKey: l.pub, KeyDetails: "PKIX_ED25519", LogID: h[:]}
 }
 
 func (l *tilesLog) add(n int, entry func(i int) []byte) {

@@ -23,7 +23,7 @@
 // certificate's subject alternative names (URI, email, DNS name, or Fulcio's
 // "username" otherName). [IdentityMatch] does the same with a [Matcher] for
 // each. [Extension] matches any Fulcio claim by OID; the OIDs are exported as
-// variables ([OIDSourceRepositoryURI] and so on). [OIDCIssuer],
+// variables ([OIDSourceRepositoryURI] and so on). [IssuerClaim],
 // [SubjectAlternativeNames] and [ExtensionValue] read the same values for
 // use in a [Func].
 //

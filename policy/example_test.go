@@ -142,21 +142,19 @@ func ExampleAny() {
 func ExampleAtLeast() {
 	in := happyPath()
 
-	p, err := policy.AtLeast(2,
+	p := policy.AtLeast(2,
 		policy.Extension(policy.OIDRunnerEnvironment, policy.Exact("github-hosted")),
 		policy.Extension(policy.OIDSourceRepositoryVisibilityAtSigning, policy.Exact("private")),
 		policy.Extension(policy.OIDBuildTrigger, policy.Exact("workflow_dispatch")),
 	)
-	if err != nil {
-		panic(err)
-	}
 	check(p, in)
 
-	_, err = policy.AtLeast(3, p)
-	fmt.Println(err)
+	// An n larger than the number of policies can never be met: the policy
+	// rejects every input.
+	check(policy.AtLeast(3, p), in)
 	// Output:
 	// pass
-	// policy: AtLeast(3) of 1 policies
+	// fail: policy: at-least(3, at-least(2, extension(1.3.6.1.4.1.57264.1.11 "github-hosted"), extension(1.3.6.1.4.1.57264.1.22 "private"), extension(1.3.6.1.4.1.57264.1.20 "workflow_dispatch"))): n = 3 is not between 1 and 1, the number of policies
 }
 
 func ExampleNot() {
@@ -217,9 +215,9 @@ func ExamplePublicKey() {
 	// fail: policy: public-key(*ecdsa.PublicKey): signer used a different key
 }
 
-func ExampleOIDCIssuer() {
+func ExampleIssuerClaim() {
 	in := happyPath()
-	iss, ok := policy.OIDCIssuer(in.Certificate)
+	iss, ok := policy.IssuerClaim(in.Certificate)
 	fmt.Println(iss, ok)
 	// Output:
 	// https://token.actions.githubusercontent.com true

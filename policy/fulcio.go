@@ -10,6 +10,10 @@ import (
 // with [Extension] and [ExtensionValue]. OIDOtherName is not an extension: it
 // is the type of Fulcio's "username" otherName subject alternative name.
 // Treat these variables as constants.
+//
+// Fulcio records the OIDC issuer twice over its history: [OIDIssuerV1]
+// (.1, a raw string, deprecated by Fulcio) and [OIDIssuerV2] (.8, a DER
+// UTF8String). [IssuerClaim] reads whichever the certificate carries.
 var (
 	OIDIssuerV1                            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
 	OIDGitHubWorkflowTrigger               = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 2}
@@ -18,7 +22,7 @@ var (
 	OIDGitHubWorkflowRepository            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 5}
 	OIDGitHubWorkflowRef                   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 6}
 	OIDOtherName                           = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 7}
-	OIDIssuer                              = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
+	OIDIssuerV2                            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
 	OIDBuildSignerURI                      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 9}
 	OIDBuildSignerDigest                   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 10}
 	OIDRunnerEnvironment                   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 11}
@@ -43,7 +47,7 @@ var (
 	oidFulcioPrefix  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1}
 	oidIssuerV1      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
 	oidOtherNameType = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 7}
-	oidIssuer        = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
+	oidIssuerV2      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
 )
 
 // ExtensionValue returns the decoded value of the Fulcio extension oid in
@@ -96,12 +100,13 @@ func legacyExtension(oid asn1.ObjectIdentifier) bool {
 	return oid[8] >= 1 && oid[8] <= 6
 }
 
-// OIDCIssuer returns the OIDC issuer Fulcio recorded in cert: the value of
-// extension 1.3.6.1.4.1.57264.1.8 ([OIDIssuer]) if present, else that of the
+// IssuerClaim returns the OIDC issuer (the token's "iss" claim) Fulcio
+// recorded in cert, the value [Identity] matches: the value of
+// extension 1.3.6.1.4.1.57264.1.8 ([OIDIssuerV2]) if present, else that of the
 // legacy 1.3.6.1.4.1.57264.1.1 ([OIDIssuerV1]). A malformed .8 is not
-// overridden by .1: OIDCIssuer then reports no issuer. A nil cert has none.
-func OIDCIssuer(cert *x509.Certificate) (string, bool) {
-	switch v, st := extensionValue(cert, oidIssuer); st {
+// overridden by .1: IssuerClaim then reports no issuer. A nil cert has none.
+func IssuerClaim(cert *x509.Certificate) (string, bool) {
+	switch v, st := extensionValue(cert, oidIssuerV2); st {
 	case extOK:
 		return v, true
 	case extMalformed:

@@ -62,7 +62,7 @@ func FuzzSubjectAlternativeNames(f *testing.F) {
 }
 
 // FuzzExtensionValue feeds arbitrary values of Fulcio extension 1.3.6.1.4.1.
-// 57264.1.arc to ExtensionValue and OIDCIssuer. Legacy extensions (.1 to .6)
+// 57264.1.arc to ExtensionValue and IssuerClaim. Legacy extensions (.1 to .6)
 // must come back as their raw bytes exactly when those are valid UTF-8; later
 // ones only as valid UTF-8.
 func FuzzExtensionValue(f *testing.F) {
@@ -76,12 +76,12 @@ func FuzzExtensionValue(f *testing.F) {
 	f.Add(uint8(1), []byte{0xff})
 	happy := bundleCert(f, happyPathBundle)
 	for _, e := range happy.Extensions {
-		if len(e.Id) == 9 && e.Id[:8].Equal(policy.OIDIssuer[:8]) {
+		if len(e.Id) == 9 && e.Id[:8].Equal(policy.OIDIssuerV2[:8]) {
 			f.Add(uint8(e.Id[8]), e.Value)
 		}
 	}
 	f.Fuzz(func(t *testing.T, arc uint8, value []byte) {
-		oid := slices.Clone(policy.OIDIssuer)
+		oid := slices.Clone(policy.OIDIssuerV2)
 		oid[8] = int(arc)
 		c := &x509.Certificate{Extensions: []pkix.Extension{{Id: oid, Value: value}}}
 		got, ok := policy.ExtensionValue(c, oid)
@@ -95,15 +95,15 @@ func FuzzExtensionValue(f *testing.F) {
 		if !ok && got != "" {
 			t.Errorf("ExtensionValue(.%d, %q) = %q with ok false", arc, value, got)
 		}
-		iss, issOK := policy.OIDCIssuer(c)
+		iss, issOK := policy.IssuerClaim(c)
 		switch arc {
 		case 1, 8:
 			if iss != got || issOK != ok {
-				t.Errorf("OIDCIssuer() = %q, %v, ExtensionValue = %q, %v", iss, issOK, got, ok)
+				t.Errorf("IssuerClaim() = %q, %v, ExtensionValue = %q, %v", iss, issOK, got, ok)
 			}
 		default:
 			if issOK {
-				t.Errorf("OIDCIssuer() = %q from extension .%d", iss, arc)
+				t.Errorf("IssuerClaim() = %q from extension .%d", iss, arc)
 			}
 		}
 		if _, ok := policy.ExtensionValue(c, policy.OIDDeploymentEnvironment[:8]); ok {

@@ -111,7 +111,7 @@ func (m Matcher) empty() bool { return m.re == nil && m.exact == "" }
 
 type identity struct{ issuer, san Matcher }
 
-// Identity requires a certificate whose OIDC issuer (see [OIDCIssuer])
+// Identity requires a certificate whose OIDC issuer (see [IssuerClaim])
 // matches issuer exactly and one of whose subject alternative names (see
 // [SubjectAlternativeNames]) matches san exactly. If either is empty the
 // policy rejects every input.
@@ -140,7 +140,7 @@ func (p identity) Evaluate(in *Input) error {
 	if in == nil || in.Certificate == nil {
 		return violation(p, "signer has no certificate")
 	}
-	iss, ok := OIDCIssuer(in.Certificate)
+	iss, ok := IssuerClaim(in.Certificate)
 	if !ok {
 		return violation(p, "certificate has no OIDC issuer extension")
 	}
@@ -317,27 +317,30 @@ type atLeast struct {
 func Any(ps ...Policy) Policy { return atLeast{1, slices.Clone(ps)} }
 
 // AtLeast requires at least n of the policies to pass; a nil policy never
-// passes. n must be between 1 and len(ps), or AtLeast returns an error. Each
-// policy counts once per time it is listed, so list distinct policies.
-func AtLeast(n int, ps ...Policy) (Policy, error) {
-	if n < 1 || n > len(ps) {
-		return nil, fmt.Errorf("policy: AtLeast(%d) of %d policies", n, len(ps))
-	}
-	return atLeast{n, slices.Clone(ps)}, nil
-}
+// passes. Each policy counts once per time it is listed, so list distinct
+// policies. Like the other combinators it never fails to build: an n that is
+// not between 1 and len(ps) makes a policy that rejects every input (and that
+// [Not] treats as misconfigured), with a reason naming n and len(ps).
+func AtLeast(n int, ps ...Policy) Policy { return atLeast{n, slices.Clone(ps)} }
 
 func (p atLeast) String() string { return fmt.Sprintf("at-least(%d, %s)", p.n, join(p.ps)) }
 
 func (p atLeast) configError() string {
-	if len(p.ps) == 0 || p.n < 1 {
+	switch {
+	case len(p.ps) == 0:
 		return "no policies given"
+	case p.n < 1 || p.n > len(p.ps):
+		return fmt.Sprintf("n = %d is not between 1 and %d, the number of policies", p.n, len(p.ps))
 	}
 	return configErrors(p.ps)
 }
 
 func (p atLeast) Evaluate(in *Input) error {
-	if len(p.ps) == 0 || p.n < 1 {
+	if len(p.ps) == 0 {
 		return violation(p, "no policies given")
+	}
+	if p.n < 1 || p.n > len(p.ps) {
+		return violation(p, "n = %d is not between 1 and %d, the number of policies", p.n, len(p.ps))
 	}
 	passed := 0
 	var reasons []string
@@ -362,8 +365,8 @@ type not struct{ p Policy }
 //
 // Not fails closed on a policy that was built wrongly and so can never pass:
 // a nil policy, or one that contains an empty matcher, a nil key or
-// function, or an All or Any with no policies. Not(Identity("", "")) rejects
-// every input rather than accepting it.
+// function, an All or Any with no policies, or an AtLeast whose n is out of
+// range. Not(Identity("", "")) rejects every input rather than accepting it.
 func Not(p Policy) Policy { return not{p} }
 
 func (p not) String() string { return "not(" + fmt.Sprint(p.p) + ")" }

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/url"
 	"os"
@@ -152,7 +153,7 @@ func fulcioCert(t testing.TB) *x509.Certificate {
 	return newCert(t, &x509.Certificate{URIs: []*url.URL{u}, EmailAddresses: []string{ghEmail}, DNSNames: []string{ghDNS}},
 		rawExt(policy.OIDIssuerV1, ghIssuer),
 		rawExt(policy.OIDGitHubWorkflowTrigger, ghTrigger),
-		utf8Ext(t, policy.OIDIssuer, ghIssuer),
+		utf8Ext(t, policy.OIDIssuerV2, ghIssuer),
 		utf8Ext(t, policy.OIDSourceRepositoryURI, ghRepo),
 	)
 }
@@ -164,7 +165,7 @@ func uriCert(t testing.TB, issuer, san string) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newCert(t, &x509.Certificate{URIs: []*url.URL{u}}, utf8Ext(t, policy.OIDIssuer, issuer))
+	return newCert(t, &x509.Certificate{URIs: []*url.URL{u}}, utf8Ext(t, policy.OIDIssuerV2, issuer))
 }
 
 // otherNameCert is a certificate with an empty subject whose only SAN is a
@@ -174,7 +175,7 @@ func otherNameCert(t testing.TB) *x509.Certificate {
 	return newCert(t, &x509.Certificate{},
 		pkix.Extension{Id: oidSAN, Critical: true, Value: sanDER(t, otherName(t, policy.OIDOtherName, otherNameSAN))},
 		rawExt(policy.OIDIssuerV1, otherNameIssuer),
-		utf8Ext(t, policy.OIDIssuer, otherNameIssuer),
+		utf8Ext(t, policy.OIDIssuerV2, otherNameIssuer),
 	)
 }
 
@@ -221,15 +222,6 @@ func mustRegexp(t testing.TB, pattern string) policy.Matcher {
 		t.Fatal(err)
 	}
 	return m
-}
-
-func mustAtLeast(t testing.TB, n int, ps ...policy.Policy) policy.Policy {
-	t.Helper()
-	p, err := policy.AtLeast(n, ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // evalCase is one evaluation of a policy. An empty wantReason means the
@@ -377,12 +369,12 @@ func TestIdentity(t *testing.T) {
 		rawExt(policy.OIDIssuerV1, "https://accounts.google.com")))
 	bothIssuers := certInput(newCert(t, &x509.Certificate{EmailAddresses: []string{"dev@example.com"}},
 		rawExt(policy.OIDIssuerV1, "https://legacy.example"),
-		utf8Ext(t, policy.OIDIssuer, "https://v2.example")))
+		utf8Ext(t, policy.OIDIssuerV2, "https://v2.example")))
 	// .8 holds raw bytes instead of a DER UTF8String: the issuer cannot be
 	// read, and the legacy .1 must not stand in for it.
 	badV2 := certInput(newCert(t, &x509.Certificate{EmailAddresses: []string{"dev@example.com"}},
 		rawExt(policy.OIDIssuerV1, "https://legacy.example"),
-		rawExt(policy.OIDIssuer, "https://v2.example")))
+		rawExt(policy.OIDIssuerV2, "https://v2.example")))
 	noIssuer := certInput(newCert(t, &x509.Certificate{EmailAddresses: []string{"dev@example.com"}}))
 	key := &policy.Input{PublicKey: testKey().Public()}
 	otherNameIn := certInput(otherNameCert(t))
@@ -470,7 +462,7 @@ func TestExtension(t *testing.T) {
 	runEval(t, []evalCase{
 		{name: "v2 exact", p: policy.Extension(policy.OIDSourceRepositoryURI, policy.Exact(ghRepo)), in: fulcio},
 		{name: "v2 regexp", p: policy.Extension(policy.OIDSourceRepositoryURI, mustRegexp(t, `https://github\.com/acme/.+`)), in: fulcio},
-		{name: "v2 issuer", p: policy.Extension(policy.OIDIssuer, policy.Exact(ghIssuer)), in: fulcio},
+		{name: "v2 issuer", p: policy.Extension(policy.OIDIssuerV2, policy.Exact(ghIssuer)), in: fulcio},
 		{name: "legacy raw", p: policy.Extension(policy.OIDGitHubWorkflowTrigger, policy.Exact(ghTrigger)), in: fulcio},
 		{name: "legacy issuer", p: policy.Extension(policy.OIDIssuerV1, policy.Exact(ghIssuer)), in: fulcio},
 
@@ -667,52 +659,49 @@ func TestAtLeast(t *testing.T) {
 	badDN := policy.SubjectDN(policy.Exact("CN=someone"))
 
 	runEval(t, []evalCase{
-		{name: "2 of 3", p: mustAtLeast(t, 2, pass, fail, pass2), in: nil},
-		{name: "3 of 3", p: mustAtLeast(t, 3, pass, pass, pass2), in: nil},
-		{name: "1 of 1", p: mustAtLeast(t, 1, pass), in: nil},
-		{name: "real 2 of 3", p: mustAtLeast(t, 2, identity, badRepo, repo), in: fulcio},
-		{name: "same policy twice counts twice", p: mustAtLeast(t, 2, pass, pass), in: nil},
+		{name: "2 of 3", p: policy.AtLeast(2, pass, fail, pass2), in: nil},
+		{name: "3 of 3", p: policy.AtLeast(3, pass, pass, pass2), in: nil},
+		{name: "1 of 1", p: policy.AtLeast(1, pass), in: nil},
+		{name: "real 2 of 3", p: policy.AtLeast(2, identity, badRepo, repo), in: fulcio},
+		{name: "same policy twice counts twice", p: policy.AtLeast(2, pass, pass), in: nil},
 
-		{name: "1 of 3 need 2", p: mustAtLeast(t, 2, fail, pass, fail2), in: nil,
+		{name: "1 of 3 need 2", p: policy.AtLeast(2, fail, pass, fail2), in: nil,
 			wantReason: "1 of 3 passed, need 2: policy: func(fail): nope; policy: func(fail2): nope2"},
-		{name: "2 of 3 need 3", p: mustAtLeast(t, 3, pass, fail, pass2), in: nil,
+		{name: "2 of 3 need 3", p: policy.AtLeast(3, pass, fail, pass2), in: nil,
 			wantReason: "2 of 3 passed, need 3: policy: func(fail): nope"},
-		{name: "nil counts as failure", p: mustAtLeast(t, 2, pass, nil), in: nil,
+		{name: "nil counts as failure", p: policy.AtLeast(2, pass, nil), in: nil,
 			wantReason: "1 of 2 passed, need 2: "},
-		{name: "real 1 of 3 need 2", p: mustAtLeast(t, 2, identity, badRepo, badDN), in: fulcio,
+		{name: "real 1 of 3 need 2", p: policy.AtLeast(2, identity, badRepo, badDN), in: fulcio,
 			wantReason: "1 of 3 passed, need 2: " + badRepo.Evaluate(fulcio).Error() + "; " + badDN.Evaluate(fulcio).Error()},
 	})
 
-	if got, want := mustAtLeast(t, 2, pass, fail).String(), "at-least(2, func(pass), func(fail))"; got != want {
+	if got, want := policy.AtLeast(2, pass, fail).String(), "at-least(2, func(pass), func(fail))"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
 
+// TestAtLeastBounds checks that an AtLeast whose n is out of range rejects
+// every input, even one all its policies pass, and is misconfigured under Not.
 func TestAtLeastBounds(t *testing.T) {
-	tests := []struct {
-		n    int
-		ps   []policy.Policy
-		want string
+	const misconfigured = "inner policy is misconfigured: "
+	var cases []evalCase
+	for _, tt := range []struct {
+		n      int
+		ps     []policy.Policy
+		reason string
 	}{
-		{0, []policy.Policy{pass}, "policy: AtLeast(0) of 1 policies"},
-		{-1, []policy.Policy{pass}, "policy: AtLeast(-1) of 1 policies"},
-		{2, []policy.Policy{pass}, "policy: AtLeast(2) of 1 policies"},
-		{1, nil, "policy: AtLeast(1) of 0 policies"},
-		{0, nil, "policy: AtLeast(0) of 0 policies"},
+		{0, []policy.Policy{pass}, "n = 0 is not between 1 and 1, the number of policies"},
+		{-1, []policy.Policy{pass}, "n = -1 is not between 1 and 1, the number of policies"},
+		{2, []policy.Policy{pass}, "n = 2 is not between 1 and 1, the number of policies"},
+		{1, nil, "no policies given"},
+		{0, nil, "no policies given"},
+	} {
+		name := fmt.Sprintf("%d of %d", tt.n, len(tt.ps))
+		cases = append(cases,
+			evalCase{name: name, p: policy.AtLeast(tt.n, tt.ps...), in: nil, wantReason: tt.reason},
+			evalCase{name: "not " + name, p: policy.Not(policy.AtLeast(tt.n, tt.ps...)), in: nil, wantReason: misconfigured + tt.reason})
 	}
-	for _, tt := range tests {
-		p, err := policy.AtLeast(tt.n, tt.ps...)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("AtLeast(%d, %d policies) error = %v, want %q", tt.n, len(tt.ps), err, tt.want)
-		}
-		if p != nil {
-			t.Errorf("AtLeast(%d, %d policies) = %v with its error, want nil", tt.n, len(tt.ps), p)
-		}
-		var v *policy.ViolationError
-		if errors.As(err, &v) {
-			t.Errorf("AtLeast(%d, %d policies) error is a *ViolationError; a construction error must not be", tt.n, len(tt.ps))
-		}
-	}
+	runEval(t, cases)
 }
 
 func TestNot(t *testing.T) {
@@ -748,7 +737,7 @@ func TestNot(t *testing.T) {
 		{name: "empty any", p: policy.Not(policy.Any()), in: fulcio, wantReason: misconfigured + "no policies given"},
 		{name: "nested in all", p: policy.Not(policy.All(fail, policy.Identity("", ""))), in: fulcio, wantReason: misconfigured + "empty matcher never matches"},
 		{name: "nested in any", p: policy.Not(policy.Any(fail, nil)), in: fulcio, wantReason: misconfigured + "nil policy"},
-		{name: "nested in at-least", p: policy.Not(mustAtLeast(t, 1, fail, policy.Func("f", nil))), in: fulcio, wantReason: misconfigured + "nil function"},
+		{name: "nested in at-least", p: policy.Not(policy.AtLeast(1, fail, policy.Func("f", nil))), in: fulcio, wantReason: misconfigured + "nil function"},
 		{name: "double negation of empty", p: policy.Not(policy.Not(policy.Identity("", ""))), in: fulcio, wantReason: misconfigured + "empty matcher never matches"},
 	})
 
@@ -810,7 +799,7 @@ func TestViolationError(t *testing.T) {
 	}
 }
 
-func TestOIDCIssuer(t *testing.T) {
+func TestIssuerClaim(t *testing.T) {
 	tests := []struct {
 		name   string
 		cert   *x509.Certificate
@@ -818,17 +807,17 @@ func TestOIDCIssuer(t *testing.T) {
 		wantOK bool
 	}{
 		{"both", fulcioCert(t), ghIssuer, true},
-		{"v2 only", newCert(t, &x509.Certificate{}, utf8Ext(t, policy.OIDIssuer, "https://v2.example")), "https://v2.example", true},
+		{"v2 only", newCert(t, &x509.Certificate{}, utf8Ext(t, policy.OIDIssuerV2, "https://v2.example")), "https://v2.example", true},
 		{"v1 only", newCert(t, &x509.Certificate{}, rawExt(policy.OIDIssuerV1, "https://v1.example")), "https://v1.example", true},
 		{"v2 preferred", newCert(t, &x509.Certificate{},
 			rawExt(policy.OIDIssuerV1, "https://v1.example"),
-			utf8Ext(t, policy.OIDIssuer, "https://v2.example")), "https://v2.example", true},
+			utf8Ext(t, policy.OIDIssuerV2, "https://v2.example")), "https://v2.example", true},
 		{"v2 preferred when listed last", newCert(t, &x509.Certificate{},
-			utf8Ext(t, policy.OIDIssuer, "https://v2.example"),
+			utf8Ext(t, policy.OIDIssuerV2, "https://v2.example"),
 			rawExt(policy.OIDIssuerV1, "https://v1.example")), "https://v2.example", true},
 		{"malformed v2 not replaced by v1", newCert(t, &x509.Certificate{},
 			rawExt(policy.OIDIssuerV1, "https://v1.example"),
-			rawExt(policy.OIDIssuer, "https://v2.example")), "", false},
+			rawExt(policy.OIDIssuerV2, "https://v2.example")), "", false},
 		{"v1 not UTF-8", newCert(t, &x509.Certificate{}, rawExt(policy.OIDIssuerV1, "\xff")), "", false},
 		{"v1 DER is raw", newCert(t, &x509.Certificate{}, utf8Ext(t, policy.OIDIssuerV1, "x")), "\x0c\x01x", true},
 		{"none", newCert(t, &x509.Certificate{}), "", false},
@@ -836,9 +825,9 @@ func TestOIDCIssuer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := policy.OIDCIssuer(tt.cert)
+			got, ok := policy.IssuerClaim(tt.cert)
 			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("OIDCIssuer() = %q, %v, want %q, %v", got, ok, tt.want, tt.wantOK)
+				t.Errorf("IssuerClaim() = %q, %v, want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
 	}
@@ -883,7 +872,7 @@ func TestExtensionValue(t *testing.T) {
 			}
 		})
 	}
-	if got, ok := policy.ExtensionValue(nil, policy.OIDIssuer); got != "" || ok {
+	if got, ok := policy.ExtensionValue(nil, policy.OIDIssuerV2); got != "" || ok {
 		t.Errorf("ExtensionValue(nil) = %q, %v, want \"\", false", got, ok)
 	}
 }
@@ -984,7 +973,7 @@ func TestRealFulcioCertificates(t *testing.T) {
 			oid  asn1.ObjectIdentifier
 			want string
 		}{
-			{happy, policy.OIDIssuer, happyIssuer},
+			{happy, policy.OIDIssuerV2, happyIssuer},
 			{happy, policy.OIDIssuerV1, happyIssuer},
 			{happy, policy.OIDGitHubWorkflowTrigger, "workflow_dispatch"},
 			{happy, policy.OIDGitHubWorkflowSHA, "c7b3dfb335f051e1c86bda4c716fac97df62ad81"},
@@ -1000,7 +989,7 @@ func TestRealFulcioCertificates(t *testing.T) {
 			{happy, policy.OIDBuildTrigger, "workflow_dispatch"},
 			{happy, policy.OIDRunInvocationURI, happyRepo + "/actions/runs/8347481628/attempts/1"},
 			{happy, policy.OIDSourceRepositoryVisibilityAtSigning, "public"},
-			{other, policy.OIDIssuer, otherNameIssuer},
+			{other, policy.OIDIssuerV2, otherNameIssuer},
 			{other, policy.OIDIssuerV1, otherNameIssuer},
 		} {
 			if got, ok := policy.ExtensionValue(tt.cert, tt.oid); !ok || got != tt.want {
@@ -1010,11 +999,11 @@ func TestRealFulcioCertificates(t *testing.T) {
 		if _, ok := policy.ExtensionValue(happy, policy.OIDDeploymentEnvironment); ok {
 			t.Errorf("ExtensionValue(OIDDeploymentEnvironment) found an extension the certificate lacks")
 		}
-		if got, ok := policy.OIDCIssuer(happy); !ok || got != happyIssuer {
-			t.Errorf("OIDCIssuer(happy) = %q, %v, want %q, true", got, ok, happyIssuer)
+		if got, ok := policy.IssuerClaim(happy); !ok || got != happyIssuer {
+			t.Errorf("IssuerClaim(happy) = %q, %v, want %q, true", got, ok, happyIssuer)
 		}
-		if got, ok := policy.OIDCIssuer(other); !ok || got != otherNameIssuer {
-			t.Errorf("OIDCIssuer(othername) = %q, %v, want %q, true", got, ok, otherNameIssuer)
+		if got, ok := policy.IssuerClaim(other); !ok || got != otherNameIssuer {
+			t.Errorf("IssuerClaim(othername) = %q, %v, want %q, true", got, ok, otherNameIssuer)
 		}
 		if got := policy.SubjectAlternativeNames(happy); !slices.Equal(got, []string{happySAN}) {
 			t.Errorf("SubjectAlternativeNames(happy) = %q, want [%q]", got, happySAN)
@@ -1081,7 +1070,7 @@ func TestImmutable(t *testing.T) {
 	in := certInput(fulcioCert(t))
 
 	ps := []policy.Policy{fail}
-	all, anyOf, atLeast := policy.All(ps...), policy.Any(ps...), mustAtLeast(t, 1, ps...)
+	all, anyOf, atLeast := policy.All(ps...), policy.Any(ps...), policy.AtLeast(1, ps...)
 	ps[0] = policy.UnsafeAnySigner()
 	for _, p := range []policy.Policy{all, anyOf, atLeast} {
 		var v *policy.ViolationError
@@ -1096,16 +1085,16 @@ func TestImmutable(t *testing.T) {
 	checkEval(t, ext, in, "", "")
 
 	on := otherNameCert(t)
-	saved := slices.Clone(policy.OIDIssuer)
+	saved := slices.Clone(policy.OIDIssuerV2)
 	savedOther := slices.Clone(policy.OIDOtherName)
 	defer func() {
-		copy(policy.OIDIssuer, saved)
+		copy(policy.OIDIssuerV2, saved)
 		copy(policy.OIDOtherName, savedOther)
 	}()
-	policy.OIDIssuer[8] = 12 // a caller's aliasing bug
+	policy.OIDIssuerV2[8] = 12 // a caller's aliasing bug
 	policy.OIDOtherName[8] = 99
-	if got, ok := policy.OIDCIssuer(in.Certificate); !ok || got != ghIssuer {
-		t.Errorf("OIDCIssuer() after writing to OIDIssuer = %q, %v, want %q, true", got, ok, ghIssuer)
+	if got, ok := policy.IssuerClaim(in.Certificate); !ok || got != ghIssuer {
+		t.Errorf("IssuerClaim() after writing to OIDIssuerV2 = %q, %v, want %q, true", got, ok, ghIssuer)
 	}
 	if got := policy.SubjectAlternativeNames(on); !slices.Equal(got, []string{otherNameSAN}) {
 		t.Errorf("SubjectAlternativeNames() after writing to OIDOtherName = %q, want [%q]", got, otherNameSAN)

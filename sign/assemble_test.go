@@ -73,7 +73,7 @@ func TestAssemble(t *testing.T) {
 					t.Fatal(err)
 				}
 				if mat == matKey {
-					if hint, _ := bun.PublicKeyHint(); hint != f.cred.Hint() {
+					if hint := bun.PublicKeyHint(); hint != f.cred.Hint() {
 						t.Fatalf("default hint %q, want signer's %q", hint, f.cred.Hint())
 					}
 				}
@@ -173,7 +173,7 @@ func TestAssembleErrors(t *testing.T) {
 			}
 		})
 	}
-	if hint, _ := mustAssemble(t, m).PublicKeyHint(); hint != "my-key" {
+	if hint := mustAssemble(t, m).PublicKeyHint(); hint != "my-key" {
 		t.Fatalf("hint %q", hint)
 	}
 	if !sigKeyEqual(m.PublicKey(), key("p256").Public()) {
@@ -181,7 +181,7 @@ func TestAssembleErrors(t *testing.T) {
 	}
 }
 
-func mustAssemble(t *testing.T, m *sign.Material) interface{ PublicKeyHint() (string, bool) } {
+func mustAssemble(t *testing.T, m *sign.Material) interface{ PublicKeyHint() string } {
 	t.Helper()
 	d := cryptoSHA256.New()
 	d.Write(artifact)

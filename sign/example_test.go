@@ -132,7 +132,7 @@ func ExampleAssembleMessage() {
 	if err != nil {
 		panic(err)
 	}
-	hint, _ := bun.PublicKeyHint()
+	hint := bun.PublicKeyHint()
 	fmt.Println("bundled, hint:", hint)
 
 	other := sha256.Sum256([]byte("another artifact"))

@@ -99,7 +99,7 @@ func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version
 	if root == nil {
 		return nil, fmt.Errorf("sign: %s: nil trusted root", service)
 	}
-	var logs []*trustroot.TransparencyLog
+	var logs []*trustroot.TrustedLog
 	for _, l := range root.TransparencyLogs() {
 		if l.BaseURL == baseURL {
 			logs = append(logs, l)

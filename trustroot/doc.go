@@ -18,7 +18,7 @@
 //
 // A signer also needs to know which services to use. ParseSigningConfig
 // reads a signing configuration (signing_config.v0.2.json), and
-// TrustedRoot.Services returns the one a ClientTrustConfig document, a TUF
+// TrustedRoot.SigningConfig returns the one a ClientTrustConfig document, a TUF
 // repository or FromPrivateDeployment provided. Its selection methods
 // (Fulcio, OIDCProvider, RekorLogs, TimestampAuthorities) pick, for a given
 // time and the API versions the caller speaks, the services the

@@ -10,13 +10,13 @@ import (
 // A ClientTrustConfig carries the trusted root and the signing
 // configuration together; Services returns the latter, from which a client
 // picks the services to sign with.
-func ExampleTrustedRoot_Services() {
+func ExampleTrustedRoot_SigningConfig() {
 	root, err := trustroot.FromFile("testdata/private/trust_config.json")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	cfg, err := root.Services()
+	cfg, err := root.SigningConfig()
 	if err != nil {
 		fmt.Println(err)
 		return

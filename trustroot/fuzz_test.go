@@ -38,12 +38,12 @@ func FuzzParseJSON(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, l := range r.TransparencyLogs() {
-			if _, ok := r.TransparencyLog(l.LogID); !ok {
-				t.Fatalf("TransparencyLog(%x) not found", l.LogID)
+			if _, ok := r.TransparencyLogByID(l.LogID); !ok {
+				t.Fatalf("TransparencyLogByID(%x) not found", l.LogID)
 			}
 		}
 		for _, l := range r.CTLogs() {
-			if _, ok := r.CTLog(l.LogID); !ok {
+			if _, ok := r.CTLogByID(l.LogID); !ok {
 				t.Fatalf("CTLog(%x) not found", l.LogID)
 			}
 		}

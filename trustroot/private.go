@@ -107,7 +107,7 @@ func WithRekor(url string, key crypto.PublicKey) DeploymentOption {
 // WithRekorV2 adds a Rekor v2 (rekor-tiles) transparency log at base URL url
 // with checkpoint-signing key key, Ed25519 or ECDSA. The log's origin, the
 // name in its checkpoints (rekor-tiles' --hostname), must be the host name of
-// url without the port ([TransparencyLog.Name]), as for the public-good logs
+// url without the port ([TrustedLog.Name]), as for the public-good logs
 // and as sigstore-go and cosign expect. Its log ID is the one rekor-tiles uses: for an
 // Ed25519 key the signed-note key ID SHA-256(origin || "\n" || 0x01 || key)
 // (c2sp.org/signed-note), whose first four bytes are the key hint of its
@@ -207,7 +207,7 @@ func WithOperator(name string) DeploymentOption {
 //
 //	root, err := trustroot.FromPrivateDeployment(trustroot.WithCertificateAuthority(intermediate, root))
 //
-// The root also carries a signing configuration (Services, SigningConfig)
+// The root also carries a signing configuration (SigningConfig, SigningConfigJSON)
 // listing, in option order, the CAs of WithFulcio, OIDC providers, Rekor logs (v1 with
 // major API version 1, v2 with 2) and TSAs, each with the validity window
 // and operator (see WithOperator), and selector ANY for logs and TSAs.
@@ -378,7 +378,7 @@ func (l logSpec) proto(vf *protocommon.TimeRange) (*prototrust.TransparencyLogIn
 	if l.version == 2 {
 		switch k := l.key.(type) {
 		case ed25519.PublicKey:
-			logID = noteKeyID((&TransparencyLog{BaseURL: l.url}).Name(), k)
+			logID = noteKeyID((&TrustedLog{BaseURL: l.url}).Name(), k)
 		case *ecdsa.PublicKey:
 		default:
 			return nil, fail("Rekor v2 needs an Ed25519 or ECDSA key, got %T", l.key)
@@ -531,7 +531,7 @@ func (r *TrustedRoot) MarshalJSON() ([]byte, error) {
 	return compactJSON(tr)
 }
 
-func logProto(l *TransparencyLog) (*prototrust.TransparencyLogInstance, error) {
+func logProto(l *TrustedLog) (*prototrust.TransparencyLogInstance, error) {
 	var der []byte
 	var err error
 	if k, ok := l.PublicKey.(*rsa.PublicKey); ok && strings.HasPrefix(l.KeyDetails, "PKCS1_") {

@@ -174,7 +174,7 @@ func TestFromPrivateDeploymentSamples(t *testing.T) {
 
 	// The signing configuration lists the same services as the one
 	// mkconfig wrote (which lists Rekor v2 first), and selects the same.
-	sc, err := got.Services()
+	sc, err := got.SigningConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,12 +183,12 @@ func TestFromPrivateDeploymentSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	byURL := func(a, b trustroot.Service) int { return strings.Compare(a.URL, b.URL) }
-	gotLogs, wantLogs := sc.RekorTlogURLs(), wantSC.RekorTlogURLs()
+	gotLogs, wantLogs := sc.RekorLogServices(), wantSC.RekorLogServices()
 	slices.SortFunc(gotLogs, byURL)
 	slices.SortFunc(wantLogs, byURL)
-	if !reflect.DeepEqual(sc.CAURLs(), wantSC.CAURLs()) || !reflect.DeepEqual(sc.OIDCURLs(), wantSC.OIDCURLs()) ||
-		!reflect.DeepEqual(sc.TSAURLs(), wantSC.TSAURLs()) || !reflect.DeepEqual(gotLogs, wantLogs) ||
-		sc.RekorTlogSelection() != wantSC.RekorTlogSelection() || sc.TSASelection() != wantSC.TSASelection() {
+	if !reflect.DeepEqual(sc.CertificateAuthorityServices(), wantSC.CertificateAuthorityServices()) || !reflect.DeepEqual(sc.OIDCProviderServices(), wantSC.OIDCProviderServices()) ||
+		!reflect.DeepEqual(sc.TimestampAuthorityServices(), wantSC.TimestampAuthorityServices()) || !reflect.DeepEqual(gotLogs, wantLogs) ||
+		sc.RekorLogSelection() != wantSC.RekorLogSelection() || sc.TimestampAuthoritySelection() != wantSC.TimestampAuthoritySelection() {
 		t.Errorf("Services() differs from signing_config.v0.2.json")
 	}
 	now := s.validity.Start.Add(time.Hour)
@@ -239,7 +239,7 @@ func TestFromPrivateDeploymentDefaults(t *testing.T) {
 			t.Errorf("authority %s valid for %v, want %v", a.URI, a.ValidFor, want)
 		}
 	}
-	sc, err := r.Services()
+	sc, err := r.SigningConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +259,8 @@ func TestFromPrivateDeploymentDefaults(t *testing.T) {
 	if tsas, err := sc.TimestampAuthorities(start); err != nil || len(tsas) != 1 || tsas[0].URL != tsaURL {
 		t.Errorf("TimestampAuthorities() = %+v, %v", tsas, err)
 	}
-	if sc.RekorTlogSelection().Selector != trustroot.SelectAny || sc.TSASelection().Selector != trustroot.SelectAny {
-		t.Errorf("selectors %v %v, want ANY", sc.RekorTlogSelection(), sc.TSASelection())
+	if sc.RekorLogSelection().Selector != trustroot.SelectAny || sc.TimestampAuthoritySelection().Selector != trustroot.SelectAny {
+		t.Errorf("selectors %v %v, want ANY", sc.RekorLogSelection(), sc.TimestampAuthoritySelection())
 	}
 
 	// A Rekor v2 log with an ECDSA key has the log ID rekor-tiles gives it:
@@ -287,7 +287,7 @@ func TestFromPrivateDeploymentDefaults(t *testing.T) {
 	if l := r.TransparencyLogs()[0]; !l.ValidFor.End.Equal(end) {
 		t.Errorf("log valid for %v", l.ValidFor)
 	}
-	sc, err = r.Services()
+	sc, err = r.SigningConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestLogIDsMatchPublicGood(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check := func(l *trustroot.TransparencyLog, opt trustroot.DeploymentOption, ct bool) {
+		check := func(l *trustroot.TrustedLog, opt trustroot.DeploymentOption, ct bool) {
 			t.Helper()
 			r, err := trustroot.FromPrivateDeployment(opt, trustroot.WithValidity(l.ValidFor))
 			if err != nil {
@@ -315,7 +315,7 @@ func TestLogIDsMatchPublicGood(t *testing.T) {
 			if ct {
 				got = r.CTLogs()
 			}
-			if !reflect.DeepEqual(got, []*trustroot.TransparencyLog{l}) {
+			if !reflect.DeepEqual(got, []*trustroot.TrustedLog{l}) {
 				t.Errorf("%s: got %+v\nwant %+v", l.BaseURL, got[0], l)
 			}
 			n++
@@ -406,7 +406,7 @@ func TestWithCertificateAuthority(t *testing.T) {
 	if len(cas) != 2 || cas[0].URI != "" || cas[1].URI != fulcioURL || len(cas[0].Certificates) != len(s.fulcio) {
 		t.Fatalf("CAs %+v", cas)
 	}
-	cfg, err := r.Services()
+	cfg, err := r.SigningConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,8 +482,8 @@ func TestMarshalJSONRoundTrip(t *testing.T) {
 			if want == trustroot.MediaTypeClientTrustConfig {
 				want = trustroot.MediaTypeTrustedRootV01
 			}
-			if back.MediaType() != want || back.SigningConfig() != nil {
-				t.Errorf("media type %q, signing config %q; want %q and none", back.MediaType(), back.SigningConfig(), want)
+			if back.MediaType() != want || back.SigningConfigJSON() != nil {
+				t.Errorf("media type %q, signing config %q; want %q and none", back.MediaType(), back.SigningConfigJSON(), want)
 			}
 			again, err := back.MarshalJSON()
 			if err != nil || string(again) != string(data) {
@@ -547,7 +547,7 @@ func ExampleFromPrivateDeployment() {
 		fmt.Printf("CA %s: %s, chain of %d\n", ca.URI, ca.Subject.CommonName, len(ca.Certificates))
 	}
 
-	services, err := root.Services()
+	services, err := root.SigningConfig()
 	if err != nil {
 		panic(err)
 	}

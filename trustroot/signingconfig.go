@@ -32,7 +32,7 @@ const (
 
 // ErrNoService is wrapped by the errors of the SigningConfig selection
 // methods when no listed service, or not enough of them, meets the
-// selection criteria, and by the error of TrustedRoot.Services when the root
+// selection criteria, and by the error of TrustedRoot.SigningConfig when the root
 // carries no signing configuration.
 var ErrNoService = errors.New("trustroot: no matching service")
 
@@ -233,25 +233,29 @@ func parseSelection(field string, cfg *prototrust.ServiceConfiguration, listed i
 // MediaTypeSigningConfigV02.
 func (c *SigningConfig) MediaType() string { return c.mediaType }
 
-// CAURLs returns every listed certificate authority (Fulcio), in order.
-func (c *SigningConfig) CAURLs() []Service { return slices.Clone(c.cas) }
+// CertificateAuthorityServices returns every listed certificate authority
+// (Fulcio), in order, whether usable now or not (Fulcio selects one).
+func (c *SigningConfig) CertificateAuthorityServices() []Service { return slices.Clone(c.cas) }
 
-// OIDCURLs returns every listed OIDC provider, in order.
-func (c *SigningConfig) OIDCURLs() []Service { return slices.Clone(c.oidcs) }
+// OIDCProviderServices returns every listed OIDC provider, in order
+// (OIDCProvider selects one).
+func (c *SigningConfig) OIDCProviderServices() []Service { return slices.Clone(c.oidcs) }
 
-// RekorTlogURLs returns every listed Rekor log, in order.
-func (c *SigningConfig) RekorTlogURLs() []Service { return slices.Clone(c.tlogs) }
+// RekorLogServices returns every listed Rekor log, in order (RekorLogs
+// selects among them).
+func (c *SigningConfig) RekorLogServices() []Service { return slices.Clone(c.tlogs) }
 
-// TSAURLs returns every listed timestamp authority, in order.
-func (c *SigningConfig) TSAURLs() []Service { return slices.Clone(c.tsas) }
+// TimestampAuthorityServices returns every listed timestamp authority, in
+// order (TimestampAuthorities selects among them).
+func (c *SigningConfig) TimestampAuthorityServices() []Service { return slices.Clone(c.tsas) }
 
-// RekorTlogSelection returns the rule for choosing Rekor logs; the zero
+// RekorLogSelection returns the rule for choosing Rekor logs; the zero
 // Selection when no logs are listed.
-func (c *SigningConfig) RekorTlogSelection() Selection { return c.tlogSelection }
+func (c *SigningConfig) RekorLogSelection() Selection { return c.tlogSelection }
 
-// TSASelection returns the rule for choosing timestamp authorities; the zero
-// Selection when no timestamp authorities are listed.
-func (c *SigningConfig) TSASelection() Selection { return c.tsaSelection }
+// TimestampAuthoritySelection returns the rule for choosing timestamp
+// authorities; the zero Selection when no timestamp authorities are listed.
+func (c *SigningConfig) TimestampAuthoritySelection() Selection { return c.tsaSelection }
 
 // Default API versions of the selection methods.
 var (
@@ -276,7 +280,7 @@ func (c *SigningConfig) OIDCProvider(now time.Time, versions ...uint32) (Service
 }
 
 // RekorLogs selects the Rekor logs to write an entry to at time now, as
-// RekorTlogSelection says (see SigningConfig for the rules), among the logs
+// RekorLogSelection says (see SigningConfig for the rules), among the logs
 // whose major API version is one of versions (default: 1 and 2). When no
 // logs are listed, it returns no logs and no error. When logs are listed but
 // none is usable, or EXACT asks for more operators than are usable, the
@@ -289,7 +293,7 @@ func (c *SigningConfig) RekorLogs(now time.Time, versions ...uint32) ([]Service,
 }
 
 // TimestampAuthorities selects the timestamp authorities to request
-// timestamps from at time now, as TSASelection says, among those whose major
+// timestamps from at time now, as TimestampAuthoritySelection says, among those whose major
 // API version is one of versions (default: 1). When no timestamp authorities
 // are listed, it returns none and no error. When some are listed but none is
 // usable, or EXACT asks for more operators than are usable, the error wraps
@@ -464,13 +468,13 @@ func compactJSON(m proto.Message) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Services parses the signing configuration the root carries (see
-// SigningConfig, the method) with ParseSigningConfig. When the root carries
+// SigningConfig parses the signing configuration the root carries (see
+// SigningConfigJSON) with ParseSigningConfig. When the root carries
 // none (it came from a trusted_root.json document, or the TUF repository
 // publishes none), the error wraps ErrNoService; when the configuration is
 // not one ParseSigningConfig accepts, the error wraps ErrMalformed. Each call
 // parses anew and returns a new SigningConfig.
-func (r *TrustedRoot) Services() (*SigningConfig, error) {
+func (r *TrustedRoot) SigningConfig() (*SigningConfig, error) {
 	if r.signingConfig == nil {
 		return nil, fmt.Errorf("%w: the trusted root (%s) carries no signing configuration", ErrNoService, r.mediaType)
 	}

@@ -40,12 +40,12 @@ func urls(ss []trustroot.Service) []string {
 // sameConfig reports whether a and b list the same services and selections.
 func sameConfig(a, b *trustroot.SigningConfig) bool {
 	return a.MediaType() == b.MediaType() &&
-		reflect.DeepEqual(a.CAURLs(), b.CAURLs()) &&
-		reflect.DeepEqual(a.OIDCURLs(), b.OIDCURLs()) &&
-		reflect.DeepEqual(a.RekorTlogURLs(), b.RekorTlogURLs()) &&
-		reflect.DeepEqual(a.TSAURLs(), b.TSAURLs()) &&
-		a.RekorTlogSelection() == b.RekorTlogSelection() &&
-		a.TSASelection() == b.TSASelection()
+		reflect.DeepEqual(a.CertificateAuthorityServices(), b.CertificateAuthorityServices()) &&
+		reflect.DeepEqual(a.OIDCProviderServices(), b.OIDCProviderServices()) &&
+		reflect.DeepEqual(a.RekorLogServices(), b.RekorLogServices()) &&
+		reflect.DeepEqual(a.TimestampAuthorityServices(), b.TimestampAuthorityServices()) &&
+		a.RekorLogSelection() == b.RekorLogSelection() &&
+		a.TimestampAuthoritySelection() == b.TimestampAuthoritySelection()
 }
 
 // roundTrip checks that MarshalJSON writes a document ParseSigningConfig
@@ -122,11 +122,11 @@ func TestParseSigningConfigRealFiles(t *testing.T) {
 				t.Errorf("MediaType() = %q", c.MediaType())
 			}
 			any := trustroot.Selection{Selector: trustroot.SelectAny}
-			if c.RekorTlogSelection() != any || c.TSASelection() != any {
-				t.Errorf("selections %+v %+v, want ANY", c.RekorTlogSelection(), c.TSASelection())
+			if c.RekorLogSelection() != any || c.TimestampAuthoritySelection() != any {
+				t.Errorf("selections %+v %+v, want ANY", c.RekorLogSelection(), c.TimestampAuthoritySelection())
 			}
-			if tc.tlogs != nil && !reflect.DeepEqual(c.RekorTlogURLs(), tc.tlogs) {
-				t.Errorf("RekorTlogURLs() = %+v\nwant %+v", c.RekorTlogURLs(), tc.tlogs)
+			if tc.tlogs != nil && !reflect.DeepEqual(c.RekorLogServices(), tc.tlogs) {
+				t.Errorf("RekorLogServices() = %+v\nwant %+v", c.RekorLogServices(), tc.tlogs)
 			}
 			if s, err := c.Fulcio(tc.now); err != nil || s.URL != tc.fulcio {
 				t.Errorf("Fulcio() = %q, %v; want %q", s.URL, err, tc.fulcio)
@@ -161,7 +161,7 @@ func TestTrustedRootServices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := r.Services()
+		got, err := r.SigningConfig()
 		if err != nil {
 			t.Fatalf("%s: Services(): %v", tc.root, err)
 		}
@@ -177,8 +177,8 @@ func TestTrustedRootServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc, err := r.Services(); !errors.Is(err, trustroot.ErrNoService) || sc != nil {
-		t.Errorf("PublicGood().Services() = %v, %v; want ErrNoService", sc, err)
+	if sc, err := r.SigningConfig(); !errors.Is(err, trustroot.ErrNoService) || sc != nil {
+		t.Errorf("PublicGood().SigningConfig() = %v, %v; want ErrNoService", sc, err)
 	}
 
 	// ParseJSON keeps a signing configuration it cannot use; Services says why.
@@ -188,7 +188,7 @@ func TestTrustedRootServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc, err := r.Services(); !errors.Is(err, trustroot.ErrMalformed) || sc != nil || !strings.Contains(err.Error(), "(v0.1) is not supported") {
+	if sc, err := r.SigningConfig(); !errors.Is(err, trustroot.ErrMalformed) || sc != nil || !strings.Contains(err.Error(), "(v0.1) is not supported") {
 		t.Errorf("Services() with a v0.1 configuration = %v, %v", sc, err)
 	}
 }
@@ -246,8 +246,8 @@ func TestParseSigningConfigAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.RekorTlogSelection() != (trustroot.Selection{}) || c.TSASelection() != (trustroot.Selection{}) {
-				t.Errorf("selections %+v %+v, want zero", c.RekorTlogSelection(), c.TSASelection())
+			if c.RekorLogSelection() != (trustroot.Selection{}) || c.TimestampAuthoritySelection() != (trustroot.Selection{}) {
+				t.Errorf("selections %+v %+v, want zero", c.RekorLogSelection(), c.TimestampAuthoritySelection())
 			}
 			// Nothing listed: no logs or TSAs, and no error.
 			if got, err := c.RekorLogs(day("2026-01-01")); got != nil || err != nil {
@@ -474,14 +474,14 @@ func TestSigningConfigCopies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.RekorTlogURLs()[0].URL = "https://evil.example"
-	c.CAURLs()[0].URL = "https://evil.example"
+	c.RekorLogServices()[0].URL = "https://evil.example"
+	c.CertificateAuthorityServices()[0].URL = "https://evil.example"
 	got, err := c.RekorLogs(day("2026-08-01"))
 	if err != nil || got[0].URL != "https://global.rekor.sigstage.dev" {
 		t.Fatalf("RekorLogs() = %q, %v", urls(got), err)
 	}
 	got[0].URL = "https://evil.example"
-	if c.RekorTlogURLs()[0].URL != "https://global.rekor.sigstage.dev" || c.CAURLs()[0].URL != "https://fulcio.sigstage.dev" {
+	if c.RekorLogServices()[0].URL != "https://global.rekor.sigstage.dev" || c.CertificateAuthorityServices()[0].URL != "https://fulcio.sigstage.dev" {
 		t.Error("modifying a result modified the configuration")
 	}
 }
@@ -524,8 +524,8 @@ func FuzzParseSigningConfig(f *testing.F) {
 		roundTrip(t, c)
 		for _, now := range times {
 			for _, versions := range [][]uint32{nil, {1}, {2}, {0, 1, 2}} {
-				checkMany(t, "RekorLogs", c.RekorTlogURLs(), now, versions, c.RekorLogs)
-				checkMany(t, "TimestampAuthorities", c.TSAURLs(), now, versions, c.TimestampAuthorities)
+				checkMany(t, "RekorLogs", c.RekorLogServices(), now, versions, c.RekorLogs)
+				checkMany(t, "TimestampAuthorities", c.TimestampAuthorityServices(), now, versions, c.TimestampAuthorities)
 				for _, fn := range []func(time.Time, ...uint32) (trustroot.Service, error){c.Fulcio, c.OIDCProvider} {
 					s, err := fn(now, versions...)
 					if err != nil {
@@ -583,7 +583,7 @@ func ExampleParseSigningConfig() {
 		panic(err)
 	}
 	fmt.Println("Fulcio:", fulcio.URL)
-	fmt.Println("Rekor selector:", sc.RekorTlogSelection().Selector)
+	fmt.Println("Rekor selector:", sc.RekorLogSelection().Selector)
 	for _, versions := range [][]uint32{{1, 2}, {1}} {
 		logs, err := sc.RekorLogs(now, versions...)
 		if err != nil {

@@ -137,9 +137,10 @@ func (ca *CertificateAuthority) ChainValidity() TimeRange {
 	return w
 }
 
-// TransparencyLog is a trusted transparency log (Rekor v1 or v2) or
-// certificate-transparency log.
-type TransparencyLog struct {
+// TrustedLog is a transparency log the root trusts, with the key it signs
+// with: a Rekor log (v1 or v2) or a certificate-transparency log. (The client
+// that writes to a Rekor log is sign.TransparencyLog's business, not this.)
+type TrustedLog struct {
 	// BaseURL is the log's URL; its host names the log's checkpoints.
 	BaseURL string
 	// HashAlgorithm is the log's Merkle-tree hash.
@@ -166,7 +167,7 @@ type TransparencyLog struct {
 // checkpoints with: the host name of its base URL without the port (what
 // sigstore-go and cosign expect, and what rekor-tiles signs when its
 // --hostname is that name), or the base URL itself if it has no host.
-func (l *TransparencyLog) Name() string {
+func (l *TrustedLog) Name() string {
 	u, err := url.Parse(l.BaseURL)
 	if err != nil || u.Hostname() == "" {
 		return l.BaseURL
@@ -180,8 +181,8 @@ func (l *TransparencyLog) Name() string {
 type TrustedRoot struct {
 	mediaType     string
 	cas           []*CertificateAuthority
-	tlogs         []*TransparencyLog
-	ctlogs        []*TransparencyLog
+	tlogs         []*TrustedLog
+	ctlogs        []*TrustedLog
 	tsas          []*CertificateAuthority
 	signingConfig []byte
 	snapshot      time.Time
@@ -195,27 +196,27 @@ func (r *TrustedRoot) MediaType() string { return r.mediaType }
 func (r *TrustedRoot) CertificateAuthorities() []*CertificateAuthority { return r.cas }
 
 // TransparencyLogs returns the trusted transparency logs (Rekor).
-func (r *TrustedRoot) TransparencyLogs() []*TransparencyLog { return r.tlogs }
+func (r *TrustedRoot) TransparencyLogs() []*TrustedLog { return r.tlogs }
 
 // CTLogs returns the trusted certificate-transparency logs.
-func (r *TrustedRoot) CTLogs() []*TransparencyLog { return r.ctlogs }
+func (r *TrustedRoot) CTLogs() []*TrustedLog { return r.ctlogs }
 
 // TimestampAuthorities returns the trusted RFC 3161 timestamp authorities.
 func (r *TrustedRoot) TimestampAuthorities() []*CertificateAuthority { return r.tsas }
 
-// TransparencyLog returns the transparency log with the given log ID, and
-// whether there is one. If several share the ID, the first listed is returned.
-func (r *TrustedRoot) TransparencyLog(logID []byte) (*TransparencyLog, bool) {
+// TransparencyLogByID returns the transparency log (Rekor) with the given log
+// ID, and whether there is one. If several share the ID, the first listed is returned.
+func (r *TrustedRoot) TransparencyLogByID(logID []byte) (*TrustedLog, bool) {
 	return findLog(r.tlogs, logID)
 }
 
-// CTLog returns the certificate-transparency log with the given log ID, and
-// whether there is one. If several share the ID, the first listed is returned.
-func (r *TrustedRoot) CTLog(logID []byte) (*TransparencyLog, bool) {
+// CTLogByID returns the certificate-transparency log with the given log ID,
+// and whether there is one. If several share the ID, the first listed is returned.
+func (r *TrustedRoot) CTLogByID(logID []byte) (*TrustedLog, bool) {
 	return findLog(r.ctlogs, logID)
 }
 
-func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
+func findLog(logs []*TrustedLog, id []byte) (*TrustedLog, bool) {
 	for _, l := range logs {
 		if bytes.Equal(l.LogID, id) {
 			return l, true
@@ -224,14 +225,14 @@ func findLog(logs []*TransparencyLog, id []byte) (*TransparencyLog, bool) {
 	return nil, false
 }
 
-// SigningConfig returns the signing configuration carried by a
+// SigningConfigJSON returns the signing configuration carried by a
 // ClientTrustConfig document or published by the TUF repository FromTUF read
 // (signing_config.v0.2.json), as compact protobuf-specs JSON, or nil when the
 // root came from a trusted_root.json document or the configuration was
 // absent. FromPrivateDeployment roots carry one listing their services. It is
-// returned as is, not checked; Services parses and checks it. The result is a
-// copy.
-func (r *TrustedRoot) SigningConfig() []byte { return bytes.Clone(r.signingConfig) }
+// returned as is, not checked; [TrustedRoot.SigningConfig] parses and checks
+// it. The result is a copy.
+func (r *TrustedRoot) SigningConfigJSON() []byte { return bytes.Clone(r.signingConfig) }
 
 // Snapshot reports whether the root is one of sigil's embedded snapshots of
 // the public-good instance and, if so, the date it was taken.
@@ -400,7 +401,7 @@ func hashOf(a protocommon.HashAlgorithm) (crypto.Hash, error) {
 	return 0, malformed("unsupported hash algorithm %v", a)
 }
 
-func parseLog(l *prototrust.TransparencyLogInstance) (*TransparencyLog, error) {
+func parseLog(l *prototrust.TransparencyLogInstance) (*TrustedLog, error) {
 	pk := l.GetPublicKey()
 	if pk == nil || len(pk.GetRawBytes()) == 0 {
 		return nil, malformed("log without public key")
@@ -435,7 +436,7 @@ func parseLog(l *prototrust.TransparencyLogInstance) (*TransparencyLog, error) {
 	if len(id) == 0 {
 		return nil, malformed("log %s without log ID", l.GetBaseUrl())
 	}
-	return &TransparencyLog{
+	return &TrustedLog{
 		BaseURL:         l.GetBaseUrl(),
 		HashAlgorithm:   h,
 		PublicKey:       pub,

@@ -23,6 +23,7 @@ import (
 	prototrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sigil-dev/sigil/internal/jsonedit"
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -176,16 +177,16 @@ func TestParseCorpus(t *testing.T) {
 				len(r.CTLogs()) != len(r2.CTLogs()) || len(r.TimestampAuthorities()) != len(r2.TimestampAuthorities()) {
 				t.Error("ParseJSON and FromFile disagree")
 			}
-			if _, ok := r.Snapshot(); ok || r.SigningConfig() != nil {
+			if _, ok := r.Snapshot(); ok || r.SigningConfigJSON() != nil {
 				t.Error("a parsed trusted_root.json reports a snapshot or a signing config")
 			}
 			for _, l := range r.TransparencyLogs() {
-				if got, ok := r.TransparencyLog(l.LogID); !ok || !bytes.Equal(got.LogID, l.LogID) {
-					t.Errorf("TransparencyLog(%x) = %v, %v", l.LogID, got, ok)
+				if got, ok := r.TransparencyLogByID(l.LogID); !ok || !bytes.Equal(got.LogID, l.LogID) {
+					t.Errorf("TransparencyLogByID(%x) = %v, %v", l.LogID, got, ok)
 				}
 			}
 			for _, l := range r.CTLogs() {
-				if got, ok := r.CTLog(l.LogID); !ok || !bytes.Equal(got.LogID, l.LogID) {
+				if got, ok := r.CTLogByID(l.LogID); !ok || !bytes.Equal(got.LogID, l.LogID) {
 					t.Errorf("CTLog(%x) = %v, %v", l.LogID, got, ok)
 				}
 			}
@@ -208,7 +209,7 @@ func countsOf(r *trustroot.TrustedRoot) counts {
 	return counts{len(r.CertificateAuthorities()), len(r.TransparencyLogs()), len(r.CTLogs()), len(r.TimestampAuthorities())}
 }
 
-func logNames(logs []*trustroot.TransparencyLog) []string {
+func logNames(logs []*trustroot.TrustedLog) []string {
 	var names []string
 	for _, l := range logs {
 		names = append(names, l.Name())
@@ -254,8 +255,8 @@ func TestPublicGood(t *testing.T) {
 			if date, ok := r.Snapshot(); !ok || !date.Equal(snapshotDate) {
 				t.Errorf("Snapshot() = %v, %v; want %v, true", date, ok, snapshotDate)
 			}
-			if r.MediaType() != trustroot.MediaTypeTrustedRootV01Legacy || r.SigningConfig() != nil {
-				t.Errorf("MediaType() = %q, SigningConfig() = %q", r.MediaType(), r.SigningConfig())
+			if r.MediaType() != trustroot.MediaTypeTrustedRootV01Legacy || r.SigningConfigJSON() != nil {
+				t.Errorf("MediaType() = %q, SigningConfig() = %q", r.MediaType(), r.SigningConfigJSON())
 			}
 			if err := checkInvariants(r); err != nil {
 				t.Error(err)
@@ -287,11 +288,11 @@ func TestLookups(t *testing.T) {
 		{rekorV1ID, "https://rekor.sigstore.dev", "PKIX_ECDSA_P256_SHA_256"},
 		{rekorV2ID, "https://log2025-1.rekor.sigstore.dev", "PKIX_ED25519"},
 	} {
-		l, ok := r.TransparencyLog(tt.id)
+		l, ok := r.TransparencyLogByID(tt.id)
 		if !ok || l.BaseURL != tt.baseURL || l.KeyDetails != tt.details {
-			t.Errorf("TransparencyLog(%x) = %+v, %v; want %s with %s", tt.id, l, ok, tt.baseURL, tt.details)
+			t.Errorf("TransparencyLogByID(%x) = %+v, %v; want %s with %s", tt.id, l, ok, tt.baseURL, tt.details)
 		}
-		if _, ok := r.CTLog(tt.id); ok {
+		if _, ok := r.CTLogByID(tt.id); ok {
 			t.Errorf("CTLog(%x) found a transparency log", tt.id)
 		}
 	}
@@ -303,19 +304,19 @@ func TestLookups(t *testing.T) {
 		{ctTestID, "https://ctfe.sigstore.dev/test", time.Date(2022, 10, 31, 23, 59, 59, 999e6, time.UTC)},
 		{ct2022ID, "https://ctfe.sigstore.dev/2022", time.Time{}},
 	} {
-		l, ok := r.CTLog(tt.id)
+		l, ok := r.CTLogByID(tt.id)
 		if !ok || l.BaseURL != tt.baseURL || !l.ValidFor.End.Equal(tt.end) {
 			t.Errorf("CTLog(%x) = %+v, %v; want %s ending %v", tt.id, l, ok, tt.baseURL, tt.end)
 		}
-		if _, ok := r.TransparencyLog(tt.id); ok {
-			t.Errorf("TransparencyLog(%x) found a CT log", tt.id)
+		if _, ok := r.TransparencyLogByID(tt.id); ok {
+			t.Errorf("TransparencyLogByID(%x) found a CT log", tt.id)
 		}
 	}
 	for _, id := range [][]byte{nil, {}, rekorV1ID[:31], append(slices.Clone(rekorV1ID), 0)} {
-		if l, ok := r.TransparencyLog(id); ok || l != nil {
-			t.Errorf("TransparencyLog(%x) = %v, %v; want nil, false", id, l, ok)
+		if l, ok := r.TransparencyLogByID(id); ok || l != nil {
+			t.Errorf("TransparencyLogByID(%x) = %v, %v; want nil, false", id, l, ok)
 		}
-		if l, ok := r.CTLog(id); ok || l != nil {
+		if l, ok := r.CTLogByID(id); ok || l != nil {
 			t.Errorf("CTLog(%x) = %v, %v; want nil, false", id, l, ok)
 		}
 	}
@@ -336,7 +337,7 @@ func TestName(t *testing.T) {
 		"":                                     "",
 		"https://[::1":                         "https://[::1",
 	} {
-		l := &trustroot.TransparencyLog{BaseURL: baseURL}
+		l := &trustroot.TrustedLog{BaseURL: baseURL}
 		if got := l.Name(); got != want {
 			t.Errorf("Name() of %q = %q, want %q", baseURL, got, want)
 		}
@@ -373,7 +374,7 @@ func TestTimeRangeContains(t *testing.T) {
 	// The conformance case whose log key validity ends exactly at the
 	// entry's integrated time.
 	r := parseCorpus(t, "bundle-verify/trust-root-tlog-validity-end-inclusive/trusted_root.json")
-	l, ok := r.TransparencyLog(rekorV1ID)
+	l, ok := r.TransparencyLogByID(rekorV1ID)
 	if !ok || l.ValidFor.End.IsZero() || !l.ValidFor.Contains(l.ValidFor.End) || l.ValidFor.Contains(l.ValidFor.End.Add(time.Nanosecond)) {
 		t.Errorf("rekor.sigstore.dev validity %+v (found %v) is not inclusive of its end", l.ValidFor, ok)
 	}
@@ -405,22 +406,22 @@ func TestClientTrustConfig(t *testing.T) {
 	if got := countsOf(r); got != (counts{2, 2, 2, 1}) {
 		t.Errorf("counts = %v", got)
 	}
-	if _, ok := r.TransparencyLog(rekorV1ID); !ok {
+	if _, ok := r.TransparencyLogByID(rekorV1ID); !ok {
 		t.Error("rekor.sigstore.dev not found")
 	}
-	sc := r.SigningConfig()
+	sc := r.SigningConfigJSON()
 	if sc == nil {
 		t.Fatal("SigningConfig() = nil")
 	}
 	var v struct {
-		MediaType     string            `json:"mediaType"`
-		RekorTlogURLs []json.RawMessage `json:"rekorTlogUrls"`
-		TSAURLs       []json.RawMessage `json:"tsaUrls"`
+		MediaType                  string            `json:"mediaType"`
+		RekorLogServices           []json.RawMessage `json:"rekorTlogUrls"`
+		TimestampAuthorityServices []json.RawMessage `json:"tsaUrls"`
 	}
 	if err := json.Unmarshal(sc, &v); err != nil {
 		t.Fatalf("SigningConfig(): %v", err)
 	}
-	if v.MediaType != "application/vnd.dev.sigstore.signingconfig.v0.2+json" || len(v.RekorTlogURLs) == 0 || len(v.TSAURLs) == 0 {
+	if v.MediaType != "application/vnd.dev.sigstore.signingconfig.v0.2+json" || len(v.RekorLogServices) == 0 || len(v.TimestampAuthorityServices) == 0 {
 		t.Errorf("SigningConfig() = %s", sc)
 	}
 	var compact bytes.Buffer
@@ -428,7 +429,7 @@ func TestClientTrustConfig(t *testing.T) {
 		t.Errorf("SigningConfig() is not compact JSON: %v", err)
 	}
 	sc[0] = 'X'
-	if r.SigningConfig()[0] == 'X' {
+	if r.SigningConfigJSON()[0] == 'X' {
 		t.Error("SigningConfig() returned shared memory")
 	}
 	for range 5 {
@@ -436,7 +437,7 @@ func TestClientTrustConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(again.SigningConfig(), r.SigningConfig()) {
+		if !bytes.Equal(again.SigningConfigJSON(), r.SigningConfigJSON()) {
 			t.Fatal("SigningConfig() differs between two parses of the same file")
 		}
 	}
@@ -448,8 +449,8 @@ func TestClientTrustConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.MediaType() != trustroot.MediaTypeClientTrustConfig || r.SigningConfig() != nil {
-		t.Errorf("MediaType() = %q, SigningConfig() = %q", r.MediaType(), r.SigningConfig())
+	if r.MediaType() != trustroot.MediaTypeClientTrustConfig || r.SigningConfigJSON() != nil {
+		t.Errorf("MediaType() = %q, SigningConfig() = %q", r.MediaType(), r.SigningConfigJSON())
 	}
 }
 
@@ -462,52 +463,12 @@ func readFile(t testing.TB, path string) []byte {
 	return data
 }
 
-func decode(t testing.TB, data []byte) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func encode(t testing.TB, m map[string]any) []byte {
-	t.Helper()
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// at walks v along path (object keys and array indices) and returns the
-// object found there.
-func at(t testing.TB, v any, path ...any) map[string]any {
-	t.Helper()
-	for i, p := range path {
-		switch p := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				t.Fatalf("%v: not an object", path[:i])
-			}
-			v = m[p]
-		case int:
-			a, ok := v.([]any)
-			if !ok || p >= len(a) {
-				t.Fatalf("%v: not an array with index %d", path[:i], p)
-			}
-			v = a[p]
-		}
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%v: not an object", path)
-	}
-	return m
-}
+// Helpers for editing trusted roots as JSON.
+var (
+	decode = jsonedit.Decode
+	encode = jsonedit.Encode
+	at     = jsonedit.At
+)
 
 func certs(t testing.TB, m map[string]any, list string, i int) map[string]any {
 	return at(t, m, list, i, "certChain")
@@ -917,7 +878,7 @@ func TestFromProto(t *testing.T) {
 	// Changes to the message must not reach the root.
 	pb.GetTlogs()[0].GetLogId().GetKeyId()[0] ^= 0xff
 	pb.GetCertificateAuthorities()[0].GetCertChain().GetCertificates()[0].GetRawBytes()[0] ^= 0xff
-	if _, ok := r.TransparencyLog(rekorV1ID); !ok {
+	if _, ok := r.TransparencyLogByID(rekorV1ID); !ok {
 		t.Error("the root's log ID changed with the message")
 	}
 	if r.CertificateAuthorities()[0].Certificates[0].Raw[0] != 0x30 {

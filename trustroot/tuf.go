@@ -42,9 +42,14 @@ const (
 	signingConfigTarget = "signing_config.v0.2.json"
 )
 
+// Defaults of FromTUF's options.
 const (
-	defaultTUFFreshness   = 24 * time.Hour
-	defaultTUFHTTPTimeout = 30 * time.Second
+	// DefaultTUFFreshness is how long after a successful update FromTUF uses
+	// its cache without contacting the repository (TUFFreshness).
+	DefaultTUFFreshness = 24 * time.Hour
+	// DefaultTUFHTTPTimeout bounds each request of the HTTP client FromTUF
+	// uses unless given one (TUFHTTPClient).
+	DefaultTUFHTTPTimeout = 30 * time.Second
 )
 
 // ErrTUFUnavailable is wrapped by FromTUF's errors when trust material could
@@ -209,8 +214,9 @@ func TUFRepository(repositoryURL string, initialRoot []byte) TUFOption {
 // TUFCacheDir sets the directory of the repository's local cache. Give
 // each repository its own directory; a cache written for another repository
 // is ignored and replaced. The directory is created (mode 0700) when first
-// written. Default: <os.UserCacheDir()>/sigil/tuf/<repository URL as a file
-// name>, for example ~/.cache/sigil/tuf/tuf-repo-cdn.sigstore.dev on Linux.
+// written. Default: DefaultTUFCacheDir of the repository's URL,
+// <os.UserCacheDir()>/sigil/tuf/<repository URL as a file name>, for example
+// ~/.cache/sigil/tuf/tuf-repo-cdn.sigstore.dev on Linux.
 func TUFCacheDir(dir string) TUFOption {
 	return func(c *tufConfig) error {
 		if dir == "" {
@@ -223,7 +229,7 @@ func TUFCacheDir(dir string) TUFOption {
 
 // TUFFreshness sets how long after a successful update from the repository
 // FromTUF uses the cache without contacting the repository. Zero contacts the
-// repository on every call. Default: 24 hours.
+// repository on every call. Default: DefaultTUFFreshness (24 hours).
 func TUFFreshness(d time.Duration) TUFOption {
 	return func(c *tufConfig) error {
 		if d < 0 {
@@ -249,8 +255,8 @@ func TUFOffline() TUFOption {
 }
 
 // TUFHTTPClient sets the HTTP client that fetches from the repository. nil
-// means the default. Default: a client with a 30-second timeout per request
-// over http.DefaultTransport (which honours the HTTP(S)_PROXY environment
+// means the default. Default: a client with a DefaultTUFHTTPTimeout
+// (30-second) timeout per request over http.DefaultTransport (which honours the HTTP(S)_PROXY environment
 // variables).
 func TUFHTTPClient(client *http.Client) TUFOption {
 	return func(c *tufConfig) error {
@@ -278,7 +284,7 @@ func UnsafeTUFAllowEmbeddedSnapshot() TUFOption {
 // newTUFConfig applies opts, checks their combinations and fills in the
 // defaults.
 func newTUFConfig(opts []TUFOption) (*tufConfig, error) {
-	c := &tufConfig{freshness: defaultTUFFreshness}
+	c := &tufConfig{freshness: DefaultTUFFreshness}
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("trustroot: nil TUFOption")
@@ -301,16 +307,32 @@ func newTUFConfig(opts []TUFOption) (*tufConfig, error) {
 		c.url, c.initialRoot, c.embedded = TUFProductionURL, productionTUFRoot, PublicGood
 	}
 	if c.client == nil {
-		c.client = &http.Client{Timeout: defaultTUFHTTPTimeout}
+		c.client = &http.Client{Timeout: DefaultTUFHTTPTimeout}
 	}
 	if c.cacheDir == "" {
-		base, err := os.UserCacheDir()
+		dir, err := DefaultTUFCacheDir(c.url)
 		if err != nil {
-			return nil, fmt.Errorf("trustroot: no user cache directory, set one with TUFCacheDir: %w", err)
+			return nil, fmt.Errorf("%w, set one with TUFCacheDir", err)
 		}
-		c.cacheDir = filepath.Join(base, "sigil", "tuf", cacheName(c.url))
+		c.cacheDir = dir
 	}
 	return c, nil
+}
+
+// DefaultTUFCacheDir returns the cache directory FromTUF uses for the
+// repository at repositoryURL (TUFProductionURL, TUFStagingURL or the URL
+// given to TUFRepository) unless TUFCacheDir sets another:
+// <os.UserCacheDir()>/sigil/tuf/<the URL as a file name>, the URL without
+// trailing slashes and its https:// prefix, every byte other than letters,
+// digits, '.' and '-' escaped as _XX, and names over 100 bytes shortened
+// with a hash. Distinct repositories get distinct directories. It fails when
+// the system names no user cache directory.
+func DefaultTUFCacheDir(repositoryURL string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("trustroot: no user cache directory: %w", err)
+	}
+	return filepath.Join(base, "sigil", "tuf", cacheName(strings.TrimRight(repositoryURL, "/"))), nil
 }
 
 // FromTUF returns the trusted root a Sigstore TUF repository currently
@@ -324,7 +346,7 @@ func newTUFConfig(opts []TUFOption) (*tufConfig, error) {
 // caller's initial root.json.
 //
 // Verified metadata and targets are cached on disk (TUFCacheDir). Within the
-// freshness window (TUFFreshness, default 24 hours) after a successful update
+// freshness window (TUFFreshness, default DefaultTUFFreshness) after a successful update
 // FromTUF uses the cache and does not touch the network; after it, FromTUF
 // updates from the repository and, if the repository cannot be reached, falls
 // back to the cache, reporting the material as stale (TUFStatus.Stale, with

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
+
+	"github.com/sigil-dev/sigil/internal/limits"
 )
 
 // The cache of one repository is a single file, state.json, in the cache
@@ -80,7 +81,7 @@ func (c *tufConfig) loadCache() *tufCache {
 	}
 	lc.rootVersion = tm.Root.Signed.Version
 	path := filepath.Join(c.cacheDir, tufStateFile)
-	data, err := readFileLimit(path, maxTUFStateSize)
+	data, err := limits.ReadFile(path, maxTUFStateSize)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			lc.err = fmt.Errorf("cache %s: %w", path, err)
@@ -209,22 +210,6 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
-}
-
-func readFileLimit(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, nil
 }
 
 // cacheName makes a repository URL into a directory name, one-to-one:

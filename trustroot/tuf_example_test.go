@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 
 	"github.com/sigil-dev/sigil/internal/tuftest"
 	"github.com/sigil-dev/sigil/trustroot"
@@ -50,4 +51,27 @@ func ExampleFromTUF() {
 	// Output:
 	// from the repository (root version 1): 2 transparency logs, 2 certificate authorities
 	// from the cache (root version 1): 2 transparency logs, 2 certificate authorities
+}
+
+// DefaultTUFCacheDir says where FromTUF keeps a repository's cache, for
+// example to inspect or remove it.
+func ExampleDefaultTUFCacheDir() {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, u := range []string{trustroot.TUFProductionURL, "https://tuf.example/repo"} {
+		dir, err := trustroot.DefaultTUFCacheDir(u)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rel, err := filepath.Rel(base, dir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(filepath.ToSlash(rel))
+	}
+	// Output:
+	// sigil/tuf/tuf-repo-cdn.sigstore.dev
+	// sigil/tuf/tuf.example_2Frepo
 }

@@ -92,8 +92,8 @@ func TestTUFReplayProduction(t *testing.T) {
 		if !sameMaterial(r, embedded) {
 			t.Error("material differs from the embedded production snapshot")
 		}
-		if !bytes.Equal(r.SigningConfig(), wantSC) {
-			t.Errorf("SigningConfig %s", r.SigningConfig())
+		if !bytes.Equal(r.SigningConfigJSON(), wantSC) {
+			t.Errorf("SigningConfig %s", r.SigningConfigJSON())
 		}
 		if _, ok := r.Snapshot(); ok {
 			t.Error("reported as a snapshot")

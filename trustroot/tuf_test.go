@@ -127,8 +127,8 @@ func TestTUFUpdateAndCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(root.SigningConfig(), wantSC) {
-		t.Errorf("SigningConfig %s, want %s", root.SigningConfig(), wantSC)
+	if !bytes.Equal(root.SigningConfigJSON(), wantSC) {
+		t.Errorf("SigningConfig %s, want %s", root.SigningConfigJSON(), wantSC)
 	}
 	if _, ok := root.Snapshot(); ok {
 		t.Error("Snapshot reports a TUF root as a snapshot")
@@ -151,7 +151,7 @@ func TestTUFUpdateAndCache(t *testing.T) {
 	if st2.Source != TUFSourceCache || st2.Stale || st2.Err != nil || st2.CacheErr != nil || !st2.Checked.Equal(st.Checked) || st2.TimestampVersion != 1 {
 		t.Fatalf("status %+v", st2)
 	}
-	if !sameMaterial(root2, root) || !bytes.Equal(root2.SigningConfig(), wantSC) {
+	if !sameMaterial(root2, root) || !bytes.Equal(root2.SigningConfigJSON(), wantSC) {
 		t.Error("cached material differs")
 	}
 
@@ -189,7 +189,7 @@ func TestTUFRepositoryWithoutSigningConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc := root.SigningConfig(); sc != nil {
+	if sc := root.SigningConfigJSON(); sc != nil {
 		t.Errorf("SigningConfig %s, want nil", sc)
 	}
 
@@ -779,7 +779,7 @@ func TestTUFOptions(t *testing.T) {
 	if want := filepath.Join(base, "sigil", "tuf", "tuf-repo-cdn.sigstore.dev"); c.cacheDir != want {
 		t.Errorf("cache dir %s, want %s", c.cacheDir, want)
 	}
-	if c.url != TUFProductionURL || !bytes.Equal(c.initialRoot, productionTUFRoot) || c.freshness != 24*time.Hour || c.client.Timeout != 30*time.Second || c.offline || c.allowSnapshot {
+	if c.url != TUFProductionURL || !bytes.Equal(c.initialRoot, productionTUFRoot) || c.freshness != DefaultTUFFreshness || c.client.Timeout != DefaultTUFHTTPTimeout || c.offline || c.allowSnapshot {
 		t.Errorf("defaults: %+v", c)
 	}
 	c, err = newTUFConfig([]TUFOption{TUFStaging(), TUFHTTPClient(nil)})
@@ -795,6 +795,14 @@ func TestTUFOptions(t *testing.T) {
 	}
 	if c.url != "https://tuf.example/repo" || c.embedded != nil || filepath.Base(c.cacheDir) != "tuf.example_2Frepo" {
 		t.Errorf("private: url %s, cache dir %s", c.url, c.cacheDir)
+	}
+	// DefaultTUFCacheDir names the directory FromTUF uses, for the URL as
+	// given to TUFRepository (trailing slash and all).
+	if dir, err := DefaultTUFCacheDir("https://tuf.example/repo/"); err != nil || dir != c.cacheDir {
+		t.Errorf("DefaultTUFCacheDir = %q, %v; FromTUF uses %q", dir, err, c.cacheDir)
+	}
+	if DefaultTUFFreshness != 24*time.Hour || DefaultTUFHTTPTimeout != 30*time.Second {
+		t.Errorf("defaults %v, %v differ from the documented 24 hours and 30 seconds", DefaultTUFFreshness, DefaultTUFHTTPTimeout)
 	}
 }
 

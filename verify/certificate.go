@@ -70,7 +70,7 @@ func (v *Verifier) verifyCertificate(b *bundle.Bundle, s *signer, times []time.T
 		return err
 	}
 	res.SCTs = n
-	iss, _ := policy.OIDCIssuer(leaf)
+	iss, _ := policy.IssuerClaim(leaf)
 	res.Signer = Signer{
 		Certificate: leaf, Chain: path[1:], PublicKey: leaf.PublicKey,
 		Issuer: iss, SubjectAlternativeNames: policy.SubjectAlternativeNames(leaf),

@@ -17,7 +17,8 @@
 // entries whose inclusion promise verified (RequireTimestamps). Each counts
 // distinct authorities: by operator where the trusted root names one, so
 // that two logs (or TSAs, or CT logs) of one operator count once, and by
-// log or authority where it does not. Each defaults to 1 when the trusted root lists an
+// log or authority where it does not. Each defaults to 1 ([DefaultSCTs],
+// [DefaultTlogEntries], [DefaultTimestamps]) when the trusted root lists an
 // authority that can provide it and to 0 otherwise, so a trusted root with
 // only a CA, or none at all for key-signed bundles, verifies without logs.
 // Lowering a threshold to zero takes an option named Unsafe….

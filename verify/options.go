@@ -13,6 +13,19 @@ import (
 // An Option configures a Verifier. Options are checked together by New.
 type Option func(*config) error
 
+// Default thresholds. When no option sets a threshold, New requires the
+// default where the trusted root lists an authority that can provide it
+// (never more than the root can provide), and none otherwise: a root with
+// only a CA, or none at all for key-signed bundles, verifies without logs.
+const (
+	// DefaultSCTs is the default of RequireSCTs.
+	DefaultSCTs = 1
+	// DefaultTlogEntries is the default of RequireTlogEntries.
+	DefaultTlogEntries = 1
+	// DefaultTimestamps is the default of RequireTimestamps.
+	DefaultTimestamps = 1
+)
+
 type threshold struct {
 	n      int
 	set    bool   // set by an option
@@ -50,8 +63,9 @@ func (t *threshold) set1(n int, name string) error {
 // must carry. CT logs count by operator where the trusted root names one
 // (protobuf-specs: the SCTs of two logs of one operator count once) and by
 // log otherwise. n must be at least 1 and at most the number of CT logs so
-// counted in the trusted root. Default: 1 when the trusted root lists CT logs, else 0.
-// Public-key bundles have no certificate and need no SCT.
+// counted in the trusted root. Default: DefaultSCTs when the trusted root
+// lists CT logs, else 0. Public-key bundles have no certificate and need no
+// SCT.
 func RequireSCTs(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -75,8 +89,8 @@ func UnsafeNoSCTs() Option {
 // the trusted root vouches for its log's key at the entry's time: the
 // integrated time its inclusion promise signs or, without a promise, every
 // verified time of the bundle (see Verifier.Verify). n must be at least 1
-// and at most the number of logs so counted in the trusted root. Default: 1 when the trusted root
-// lists transparency logs, else 0.
+// and at most the number of logs so counted in the trusted root. Default:
+// DefaultTlogEntries when the trusted root lists transparency logs, else 0.
 func RequireTlogEntries(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -103,8 +117,8 @@ func UnsafeNoTlogEntries() Option {
 // otherwise; a log's witnessed checkpoints count apart from its integrated
 // times. n must be at least 1 and at most the number of TSAs and logs
 // so counted in the trusted root (plus the logs with a witness policy,
-// with WitnessTimestamps). Default: 1 when the trusted root lists a TSA or a
-// transparency log, else 0.
+// with WitnessTimestamps). Default: DefaultTimestamps when the trusted root
+// lists a TSA or a transparency log, else 0.
 func RequireTimestamps(n int) Option {
 	return func(c *config) error {
 		if n < 1 {

@@ -8,9 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
-	"os"
 	"sync"
 	"time"
 
@@ -140,7 +138,7 @@ func WithCRLs(crls ...[]byte) Option {
 func WithCRLFiles(paths ...string) Option {
 	return func(c *config) error {
 		for _, p := range paths {
-			data, err := readBounded(p, limits.MaxCRLSize)
+			data, err := limits.ReadFile(p, limits.MaxCRLSize)
 			if err == nil {
 				err = c.addCRLs(data)
 			}
@@ -166,22 +164,6 @@ func WithRevocationChecker(check RevocationChecker) Option {
 		c.checker = check
 		return nil
 	}
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than the limit of %d bytes", limit)
-	}
-	return data, nil
 }
 
 func (c *config) addCRLs(data []byte) error {

@@ -91,7 +91,7 @@ func (r *run) verifyTlog(b *bundle.Bundle, s *signer, tsaTimes []time.Time, res 
 
 // checkLogKeyAt checks that the trusted root vouches for the log's key at
 // every one of times.
-func checkLogKeyAt(l *trustroot.TransparencyLog, times []time.Time) error {
+func checkLogKeyAt(l *trustroot.TrustedLog, times []time.Time) error {
 	for _, t := range times {
 		if !l.ValidFor.Contains(t) {
 			return fmt.Errorf("entry without an inclusion promise, dated %s by the bundle's verified times (or the verifier's clock), is outside the log key's validity window", t.Format(time.RFC3339))

@@ -45,7 +45,7 @@ type preparedCA struct {
 }
 
 type preparedLog struct {
-	log    *trustroot.TransparencyLog
+	log    *trustroot.TrustedLog
 	alg    sigalg.Algorithm
 	cp     *checkpoint.Verifier
 	policy *witness.Policy // nil: no witness policy
@@ -55,9 +55,11 @@ type preparedLog struct {
 	witness string
 }
 
-// New prepares a Verifier for root. Thresholds default to what the root can
-// provide (see RequireSCTs, RequireTlogEntries, RequireTimestamps); every
-// option is checked here, and New fails naming the option at fault.
+// New prepares a Verifier for root. Thresholds default to DefaultSCTs,
+// DefaultTlogEntries and DefaultTimestamps where the root can provide them
+// and to 0 where it cannot (see RequireSCTs, RequireTlogEntries,
+// RequireTimestamps); every option is checked here, and New fails naming
+// the option at fault.
 func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	if root == nil {
 		return nil, errors.New("verify: nil trusted root")
@@ -125,10 +127,10 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	for _, w := range v.tsaWitness {
 		observers[w] = true
 	}
-	if err := v.cfg.tlogs.resolve(len(tlogs), "independent transparency logs"); err != nil {
+	if err := v.cfg.tlogs.resolve(len(tlogs), DefaultTlogEntries, "independent transparency logs"); err != nil {
 		return nil, err
 	}
-	if err := v.cfg.scts.resolve(len(ctlogs), "independent CT logs"); err != nil {
+	if err := v.cfg.scts.resolve(len(ctlogs), DefaultSCTs, "independent CT logs"); err != nil {
 		return nil, err
 	}
 	if v.cfg.witnessTimes {
@@ -138,7 +140,7 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 			}
 		}
 	}
-	if err := v.cfg.timestamps.resolve(len(observers), "independent timestamp authorities and transparency logs"); err != nil {
+	if err := v.cfg.timestamps.resolve(len(observers), DefaultTimestamps, "independent timestamp authorities and transparency logs"); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -160,9 +162,11 @@ func source(operator, kind, id string) string {
 // observer timestamps, apart from the log's own integrated times.
 func witnessedCheckpoint(logWitness string) string { return "witnessed\x00" + logWitness }
 
-func (t *threshold) resolve(available int, what string) error {
+// resolve fixes the threshold against what the root can provide: an unset
+// threshold becomes def, or available when the root provides fewer.
+func (t *threshold) resolve(available, def int, what string) error {
 	if !t.set {
-		t.n = min(available, 1)
+		t.n = min(available, def)
 		return nil
 	}
 	if t.n > available {
@@ -185,7 +189,7 @@ func prepareCA(ca *trustroot.CertificateAuthority) *preparedCA {
 	return p
 }
 
-func prepareLog(l *trustroot.TransparencyLog) (*preparedLog, error) {
+func prepareLog(l *trustroot.TrustedLog) (*preparedLog, error) {
 	alg, err := sigalg.ForKeyDetails(l.KeyDetails)
 	if err != nil {
 		return nil, fmt.Errorf("verify: log %s: %w", l.BaseURL, err)
@@ -354,7 +358,7 @@ func (v *Verifier) signer(b *bundle.Bundle) (*signer, error) {
 		}
 		return &signer{cert: leaf, pub: leaf.PublicKey, alg: alg}, nil
 	}
-	hint, _ := b.PublicKeyHint()
+	hint := b.PublicKeyHint()
 	var found *trustedKey
 	for i, k := range v.cfg.keys {
 		if k.hint == hint && hint != "" {

@@ -298,7 +298,7 @@ func signingServices(ctx context.Context, f *signFlags) (*trustroot.TrustedRoot,
 		}
 		return root, cfg, nil
 	}
-	cfg, err := root.Services()
+	cfg, err := root.SigningConfig()
 	if errors.Is(err, trustroot.ErrNoService) {
 		return nil, nil, fmt.Errorf("%w (give a ClientTrustConfig as --trusted-root, or --signing-config)", err)
 	}

@@ -197,7 +197,7 @@ func loadLogs(trustConfig, trustedRoot, signingConfig string, readURLs, policies
 		if root, err = trustroot.FromFile(trustConfig); err != nil {
 			return nil, err
 		}
-		if cfg, err = root.Services(); err != nil {
+		if cfg, err = root.SigningConfig(); err != nil {
 			return nil, err
 		}
 	} else if root, err = trustroot.FromFile(trustedRoot); err != nil {

@@ -245,7 +245,7 @@ func builder(ctx context.Context, cred *signer.Credential, svc *services) (*sign
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cfg, err := root.Services()
+	cfg, err := root.SigningConfig()
 	if err != nil {
 		return nil, nil, nil, err
 	}

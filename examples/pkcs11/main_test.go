@@ -144,7 +144,7 @@ func TestSignModelWithSoftHSM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := b.PublicKeyHint(); got != hint {
+	if got := b.PublicKeyHint(); got != hint {
 		t.Fatalf("hint %q, want model_signing's %q", got, hint)
 	}
 	root, err := trustroot.ParseJSON([]byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))

@@ -218,7 +218,7 @@ func signingMaterial(a *signArgs) (*trustroot.TrustedRoot, *trustroot.SigningCon
 		}
 		return root, cfg, nil
 	}
-	cfg, err := root.Services() // a ClientTrustConfig's
+	cfg, err := root.SigningConfig() // a ClientTrustConfig's
 	switch {
 	case err == nil:
 		return root, cfg, nil

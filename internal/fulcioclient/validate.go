@@ -195,7 +195,7 @@ func checkSCTs(leaf, issuer *x509.Certificate, root *trustroot.TrustedRoot) erro
 	var tbs []byte
 	for i := range scts {
 		st := &scts[i]
-		var logs []*trustroot.TransparencyLog
+		var logs []*trustroot.TrustedLog
 		for _, l := range root.CTLogs() {
 			if bytes.Equal(l.LogID, st.LogID[:]) {
 				logs = append(logs, l)

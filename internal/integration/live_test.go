@@ -815,7 +815,7 @@ func TestPrivateDeploymentInCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := root.Services()
+	cfg, err := root.SigningConfig()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 // sees them (Rekor v2 read through the stack's tiles server).
 func (e *env) monitoredLogs(t *testing.T) map[string]*monitor.Log {
 	t.Helper()
-	find := func(u string) *trustroot.TransparencyLog {
+	find := func(u string) *trustroot.TrustedLog {
 		for _, l := range e.root.TransparencyLogs() {
 			if l.BaseURL == u {
 				return l

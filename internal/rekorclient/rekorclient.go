@@ -130,7 +130,7 @@ type Client struct {
 }
 
 type trustedLog struct {
-	log *trustroot.TransparencyLog
+	log *trustroot.TrustedLog
 	alg sigalg.Algorithm
 	cp  *checkpoint.Verifier
 }
@@ -139,7 +139,7 @@ type trustedLog struct {
 // speaking version v, whose responses must come from one of logs (the
 // trusted root's entries for that URL: a log whose key rotated is listed
 // once per key). hc sends the requests; its Service names the log in errors.
-func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.TransparencyLog) (*Client, error) {
+func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.TrustedLog) (*Client, error) {
 	if v != V1 && v != V2 {
 		return nil, fmt.Errorf("rekorclient: unknown version %d", v)
 	}

@@ -57,8 +57,8 @@ func (f *fixture) request(withCert bool) *Request {
 	return r
 }
 
-func (f *fixture) logs(base string) []*trustroot.TransparencyLog {
-	var out []*trustroot.TransparencyLog
+func (f *fixture) logs(base string) []*trustroot.TrustedLog {
+	var out []*trustroot.TrustedLog
 	for _, l := range f.root.TransparencyLogs() {
 		if l.BaseURL == base {
 			out = append(out, l)

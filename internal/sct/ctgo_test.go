@@ -68,7 +68,7 @@ func TestDifferentialCTGo(t *testing.T) {
 				if theirs.Timestamp != s.Timestamp || !bytes.Equal(theirs.LogID.KeyID[:], s.LogID[:]) || !bytes.Equal(theirs.Signature.Signature, s.Signature) {
 					t.Fatalf("SCT %d differs between sigil and ct-go", i)
 				}
-				log, ok := root.CTLog(s.LogID[:])
+				log, ok := root.CTLogByID(s.LogID[:])
 				if !ok {
 					continue
 				}

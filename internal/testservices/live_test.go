@@ -51,7 +51,7 @@ func TestLiveStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rekor1, rekor2 *trustroot.TransparencyLog
+	var rekor1, rekor2 *trustroot.TrustedLog
 	for _, l := range root.TransparencyLogs() {
 		switch l.BaseURL {
 		case s.RekorV1URL:
@@ -169,14 +169,14 @@ func checkFulcioLeaf(t *testing.T, root *trustroot.TrustedRoot, leaf *x509.Certi
 		t.Fatalf("Fulcio leaf does not chain to the trusted CA: %v", err)
 	}
 	sctLog := embeddedSCTLogID(t, leaf)
-	if _, ok := root.CTLog(sctLog); !ok {
+	if _, ok := root.CTLogByID(sctLog); !ok {
 		t.Fatalf("embedded SCT from log %x, not a trusted CT log", sctLog)
 	}
 }
 
 // checkRekorV1Entry checks a Rekor v1 POST /api/v1/log/entries response:
 // log ID, SET, checkpoint and inclusion proof, with the trusted log l.
-func checkRekorV1Entry(t *testing.T, l *trustroot.TransparencyLog, raw []byte) {
+func checkRekorV1Entry(t *testing.T, l *trustroot.TrustedLog, raw []byte) {
 	t.Helper()
 	var resp map[string]struct {
 		Body           string `json:"body"`
@@ -227,7 +227,7 @@ func checkRekorV1Entry(t *testing.T, l *trustroot.TransparencyLog, raw []byte) {
 // checkRekorV2Entry checks a Rekor v2 POST /api/v2/log/entries response (a
 // TransparencyLogEntry): log ID, kind, checkpoint and inclusion proof, with
 // the trusted log l.
-func checkRekorV2Entry(t *testing.T, l *trustroot.TransparencyLog, origin string, raw []byte) {
+func checkRekorV2Entry(t *testing.T, l *trustroot.TrustedLog, origin string, raw []byte) {
 	t.Helper()
 	var e protorekor.TransparencyLogEntry
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, &e); err != nil {
@@ -310,7 +310,7 @@ func get(ctx context.Context, t *testing.T, url string) []byte {
 
 // openCheckpoint verifies a checkpoint with sigil's checkpoint package, the
 // log's trusted key and hint = log ID[:4].
-func openCheckpoint(t *testing.T, l *trustroot.TransparencyLog, envelope []byte) *checkpoint.Checkpoint {
+func openCheckpoint(t *testing.T, l *trustroot.TrustedLog, envelope []byte) *checkpoint.Checkpoint {
 	t.Helper()
 	cp, err := checkpoint.Open(envelope, tlogcheck.CheckpointLog(l))
 	if err != nil {

@@ -28,7 +28,7 @@ func TestSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rekor1, rekor2 *trustroot.TransparencyLog
+	var rekor1, rekor2 *trustroot.TrustedLog
 	for _, l := range root.TransparencyLogs() {
 		if l.KeyDetails == "PKIX_ED25519" {
 			rekor2 = l

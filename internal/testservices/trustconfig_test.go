@@ -154,7 +154,7 @@ func TestTrustConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, ok := root.TransparencyLog(f.RekorV2LogID)
+	l, ok := root.TransparencyLogByID(f.RekorV2LogID)
 	if !ok {
 		t.Fatal("Rekor v2 log not found by its log ID")
 	}
@@ -218,8 +218,8 @@ func checkDocuments(t *testing.T, trustedRoot, signingConfig, trustConfig []byte
 	if err != nil {
 		t.Fatalf("trustroot.ParseJSON(trust_config.json): %v", err)
 	}
-	if both.MediaType() != trustroot.MediaTypeClientTrustConfig || len(both.SigningConfig()) == 0 {
-		t.Fatalf("client trust config: media type %q, signing config %q", both.MediaType(), both.SigningConfig())
+	if both.MediaType() != trustroot.MediaTypeClientTrustConfig || len(both.SigningConfigJSON()) == 0 {
+		t.Fatalf("client trust config: media type %q, signing config %q", both.MediaType(), both.SigningConfigJSON())
 	}
 }
 

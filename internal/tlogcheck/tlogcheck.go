@@ -55,7 +55,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // its key, and the key ID of its signature lines (the first four bytes of the
 // checkpoint key ID, or of the log ID when the root gives none). The origin
 // rules of checkpoint.Open bind its checkpoints to it.
-func CheckpointLog(l *trustroot.TransparencyLog) checkpoint.Log {
+func CheckpointLog(l *trustroot.TrustedLog) checkpoint.Log {
 	id := l.CheckpointKeyID
 	if len(id) == 0 {
 		id = l.LogID

@@ -127,7 +127,7 @@ func ExampleParseBundle() {
 	if err != nil {
 		panic(err)
 	}
-	hint, _ := b.PublicKeyHint()
+	hint := b.PublicKeyHint()
 	fmt.Println(hint)
 	// Output:
 	// e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e
