@@ -62,8 +62,9 @@ func FuzzMatch(f *testing.F) {
 		CertificateFingerprints: [][32]byte{{1}},
 		Digests:                 []Digest{{Alg: crypto.SHA256, Value: ev.Digest}},
 	}
+	match := list.matcher()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		kind, reasons := list.match(body)
+		kind, reasons := match.match(body)
 		if reasons != nil && kind == "" {
 			t.Fatalf("reasons %q without a kind", reasons)
 		}

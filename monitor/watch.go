@@ -102,6 +102,7 @@ func (m *Monitor) Watch(ctx context.Context, l *Log, list *WatchList, workers in
 	if workers < 1 {
 		workers = 4
 	}
+	match := list.matcher()
 	path := stateFile(m.dir, l.Log.BaseURL)
 	unlock, err := lock(path)
 	if err != nil {
@@ -164,7 +165,7 @@ func (m *Monitor) Watch(ctx context.Context, l *Log, list *WatchList, workers in
 					b.leaves = make([][]byte, len(b.entries))
 					for i, e := range b.entries {
 						b.leaves[i] = rfc6962.DefaultHasher.HashLeaf(e)
-						if kind, reasons := list.match(e); reasons != nil {
+						if kind, reasons := match.match(e); reasons != nil {
 							mt := Match{BaseURL: l.Log.BaseURL, Index: first + uint64(i), Kind: kind, Body: e, Reasons: reasons}
 							if times != nil {
 								mt.Time = times[i]
@@ -424,10 +425,35 @@ func bodyKind(e []byte) (kind, version string, ok bool) {
 	return h.Kind, h.APIVersion, true
 }
 
+// A matcher is a watch list prepared for matching many entries: the
+// reason each item gives is worked out once.
+type matcher struct {
+	list               *WatchList
+	identityReasons    []string
+	digestReasons      []string
+	fingerprintReasons []string
+}
+
+func (w *WatchList) matcher() *matcher {
+	m := &matcher{list: w}
+	for _, p := range w.Identities {
+		m.identityReasons = append(m.identityReasons, "identity "+p.String())
+	}
+	for _, d := range w.Digests {
+		m.digestReasons = append(m.digestReasons, "digest "+sigalg.DigestName(d.Alg)+":"+hex.EncodeToString(d.Value))
+	}
+	for _, fp := range w.CertificateFingerprints {
+		m.fingerprintReasons = append(m.fingerprintReasons, "certificate sha256:"+hex.EncodeToString(fp[:]))
+	}
+	return m
+}
+
 // match returns the entry's kind/apiVersion and the reasons it matches, or
 // nil reasons. Entries of kinds sigil does not decode, or that do not
-// parse, match nothing.
-func (w *WatchList) match(e []byte) (string, []string) {
+// parse, match nothing. A certificate is parsed only when an identity or a
+// public key is watched.
+func (m *matcher) match(e []byte) (string, []string) {
+	w := m.list
 	k, v, ok := bodyKind(e)
 	if !ok {
 		return "", nil
@@ -441,10 +467,10 @@ func (w *WatchList) match(e []byte) (string, []string) {
 		return kind, nil
 	}
 	var reasons []string
-	for _, d := range w.Digests {
+	for i, d := range w.Digests {
 		for _, got := range []rekor.Digest{b.Data, b.PayloadHash} {
 			if got.Alg == d.Alg && bytes.Equal(got.Value, d.Value) {
-				reasons = append(reasons, "digest "+sigalg.DigestName(d.Alg)+":"+hex.EncodeToString(d.Value))
+				reasons = append(reasons, m.digestReasons[i])
 			}
 		}
 	}
@@ -453,9 +479,9 @@ func (w *WatchList) match(e []byte) (string, []string) {
 		if s.Verifier.IsCert {
 			if len(w.CertificateFingerprints) > 0 {
 				fp := sha256.Sum256(s.Verifier.DER)
-				for _, want := range w.CertificateFingerprints {
+				for i, want := range w.CertificateFingerprints {
 					if fp == want {
-						reasons = append(reasons, "certificate sha256:"+hex.EncodeToString(fp[:]))
+						reasons = append(reasons, m.fingerprintReasons[i])
 					}
 				}
 			}
@@ -467,9 +493,12 @@ func (w *WatchList) match(e []byte) (string, []string) {
 				continue
 			}
 			pub = cert.PublicKey
-			for _, p := range w.Identities {
-				if p.Evaluate(&policy.Input{Certificate: cert, PublicKey: cert.PublicKey}) == nil {
-					reasons = append(reasons, "identity "+p.String())
+			if len(w.Identities) > 0 {
+				in := &policy.Input{Certificate: cert, PublicKey: cert.PublicKey}
+				for i, p := range w.Identities {
+					if p.Evaluate(in) == nil {
+						reasons = append(reasons, m.identityReasons[i])
+					}
 				}
 			}
 		} else if len(w.PublicKeys) > 0 {

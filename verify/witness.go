@@ -42,7 +42,8 @@ func RequireWitnessPolicy(baseURL string, p *witness.Policy) Option {
 // "witness-cosignature" with the log's base URL as authority: the
 // witnesses state that the checkpoint, and so the entry, existed at the
 // times of their cosignatures. The time counted is the earliest at which
-// cosignatures no later than it satisfy the policy. Default: witness
+// cosignatures no later than it satisfy the policy; cosignatures stating no
+// time (timestamp 0) are not counted for it. Default: witness
 // cosignatures are not timestamps.
 func WitnessTimestamps() Option {
 	return func(c *config) error {
@@ -59,34 +60,42 @@ func WitnessTimestamps() Option {
 type WitnessCosignature struct {
 	// Name is the witness's key name.
 	Name string
-	// Time is the time the witness states it cosigned.
+	// Time is the time the witness states it cosigned, or the zero time
+	// for a cosignature stating none (timestamp 0).
 	Time time.Time
 }
 
 // checkWitnesses judges the verified cosignatures of an entry's checkpoint
 // against the log's policy. It returns the cosignatures and, when the
-// policy is met, the time the quorum vouches for.
+// policy is met by cosignatures that state a time, the time the quorum
+// vouches for: the earliest at which cosignatures no later than it satisfy
+// the policy. Cosignatures without a time (timestamp 0, see
+// witness.CosignatureTime) count for the policy, not for the time.
 func checkWitnesses(p *witness.Policy, s *checkpoint.Signed) ([]WitnessCosignature, time.Time, error) {
-	cosigs := slices.Clone(s.Cosignatures)
-	slices.SortStableFunc(cosigs, func(a, b checkpoint.Cosignature) int { return a.Time.Compare(b.Time) })
-	by := map[*witness.Key]bool{}
-	var quorumAt time.Time
-	met := p.Satisfied(func(*witness.Key) bool { return false })
-	for _, c := range cosigs {
-		if met {
-			break
-		}
-		by[c.Witness] = true
-		if p.Satisfied(func(k *witness.Key) bool { return by[k] }) {
-			met, quorumAt = true, c.Time
-		}
-	}
+	all := map[*witness.Key]bool{}
 	var out []WitnessCosignature
 	for _, c := range s.Cosignatures {
+		all[c.Witness] = true
 		out = append(out, WitnessCosignature{Name: c.Witness.Name(), Time: c.Time})
 	}
-	if !met {
+	if !p.Satisfied(func(k *witness.Key) bool { return all[k] }) {
 		return nil, time.Time{}, fmt.Errorf("witness policy not satisfied: %d trusted cosignatures verified (%v)", len(out), names(out))
+	}
+	cosigs := slices.Clone(s.Cosignatures)
+	slices.SortStableFunc(cosigs, func(a, b checkpoint.Cosignature) int { return a.Time.Compare(b.Time) })
+	timed := map[*witness.Key]bool{}
+	var quorumAt time.Time
+	if !p.Satisfied(func(*witness.Key) bool { return false }) {
+		for _, c := range cosigs {
+			if c.Time.IsZero() {
+				continue
+			}
+			timed[c.Witness] = true
+			if p.Satisfied(func(k *witness.Key) bool { return timed[k] }) {
+				quorumAt = c.Time
+				break
+			}
+		}
 	}
 	return out, quorumAt, nil
 }

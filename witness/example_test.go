@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+
 	"github.com/sigil-dev/sigil/witness"
 )
 
@@ -35,4 +37,24 @@ quorum either
 	// trusted: witness.example/b
 	// nobody: false
 	// B only: true
+}
+
+// An ML-DSA-44 witness key (here from a fixed seed; in practice from the
+// witness's vkey, see ParseVerifierKey), which policies name like an
+// Ed25519 one.
+func ExampleNewMLDSAKey() {
+	pub, _ := mldsa44.NewKeyFromSeed(new([mldsa44.SeedSize]byte))
+	k, err := witness.NewMLDSAKey("witness.example/pq", pub.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	p, err := witness.ParsePolicy([]byte("witness PQ " + k.VerifierKey() + "\nquorum PQ\n"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s %08x %v\n", k.Name(), k.KeyHash(), k.IsMLDSA())
+	fmt.Println(p.Satisfied(func(w *witness.Key) bool { return w.KeyHash() == k.KeyHash() }))
+	// Output:
+	// witness.example/pq 72fd1980 true
+	// true
 }

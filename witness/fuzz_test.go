@@ -1,6 +1,9 @@
 package witness
 
 import (
+	"encoding/base64"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +35,22 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		if len(p.Witnesses()) > MaxComponents {
 			t.Fatalf("%d witnesses", len(p.Witnesses()))
+		}
+	})
+}
+
+// FuzzCheckpointHead checks the checkpoint-head parser ML-DSA-44
+// verification reads the signed tree from: what it accepts is exactly the
+// first three lines of its input, re-encoded.
+func FuzzCheckpointHead(f *testing.F) {
+	f.Fuzz(func(t *testing.T, text []byte) {
+		origin, size, root, ok := checkpointHead(text)
+		if !ok {
+			return
+		}
+		head := origin + "\n" + strconv.FormatUint(size, 10) + "\n" + base64.StdEncoding.EncodeToString(root[:]) + "\n"
+		if !strings.HasPrefix(string(text), head) {
+			t.Fatalf("parsed %q from %q", head, text)
 		}
 	})
 }

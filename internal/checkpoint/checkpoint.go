@@ -38,7 +38,7 @@ type Checkpoint struct {
 // error wraps [ErrMalformed].
 func ParseCheckpoint(text []byte) (*Checkpoint, error) {
 	if len(text) > MaxNoteSize {
-		return nil, malformed("checkpoint larger than 64 KiB")
+		return nil, malformed("checkpoint larger than 128 KiB")
 	}
 	if err := checkChars(text); err != nil {
 		return nil, err

@@ -95,7 +95,7 @@ func TestParseCheckpointMalformed(t *testing.T) {
 		"invalid UTF-8":           "o\xff\n1\n" + h + "\n",
 		"101 lines":               "o\n1\n" + h + "\n" + strings.Repeat("e\n", MaxTextLines-2),
 		"long line":               strings.Repeat("o", MaxLineLength+1) + "\n1\n" + h + "\n",
-		"too large":               "o\n1\n" + h + "\n" + strings.Repeat(strings.Repeat("e", 1000)+"\n", 66),
+		"too large":               "o\n1\n" + h + "\n" + strings.Repeat(strings.Repeat("e", 2000)+"\n", 66),
 		"a whole note":            "o\n1\n" + h + "\n\n— n " + fiveBytes + "\n",
 	}
 	for name, text := range tests {

@@ -10,8 +10,9 @@ import (
 
 // Bounds on attacker-controlled input. Inputs over any bound are malformed.
 const (
-	// MaxNoteSize is the largest envelope, in bytes, that is parsed.
-	MaxNoteSize = 64 << 10
+	// MaxNoteSize is the largest envelope, in bytes, that is parsed: room
+	// for MaxSignatures ML-DSA-44 cosignature lines (about 3.3 KB each).
+	MaxNoteSize = 128 << 10
 	// MaxTextLines is the largest number of lines in the note text (for a
 	// checkpoint: origin, size, root hash and extension lines).
 	MaxTextLines = 100

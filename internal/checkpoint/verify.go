@@ -288,7 +288,7 @@ func (l *Log) check() (sigalg.Algorithm, []string, error) {
 // every line.
 func checkBounds(env []byte) error {
 	if len(env) > MaxNoteSize {
-		return malformed("note larger than 64 KiB")
+		return malformed("note larger than 128 KiB")
 	}
 	split := strings.LastIndex(string(env), "\n\n")
 	if split < 0 {

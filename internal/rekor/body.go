@@ -65,38 +65,25 @@ type Body struct {
 
 // ParseBody parses a canonicalized entry body of the given kind and version,
 // which must agree with the body's own kind and apiVersion.
+//
+// A Rekor v2 body in the canonical form rekor-tiles writes is read in one
+// pass (parseCanonicalV2); any other body is decoded once by encoding/json,
+// into the spec of the kind it claims (one pass that validates and one that
+// decodes).
 func ParseBody(kind, version string, body []byte) (*Body, error) {
 	if len(body) > limits.MaxEntryBodySize {
 		return nil, malformed("%d bytes", len(body))
 	}
-	var head struct {
-		APIVersion string          `json:"apiVersion"`
-		Kind       string          `json:"kind"`
-		Spec       json.RawMessage `json:"spec"`
+	var (
+		b   *Body
+		ok  bool
+		err error
+	)
+	if RekorV2Kind(kind, version) {
+		b, ok, err = parseCanonicalV2(kind, body)
 	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, malformed("%v", err)
-	}
-	if head.Kind != kind || head.APIVersion != version {
-		return nil, malformed("body is %s/%s, entry says %s/%s", head.Kind, head.APIVersion, kind, version)
-	}
-	b := &Body{Kind: kind, APIVersion: version}
-	var err error
-	switch kind + "/" + version {
-	case "hashedrekord/0.0.1":
-		err = b.hashedRekordV001(head.Spec)
-	case "hashedrekord/0.0.2":
-		err = b.hashedRekordV002(head.Spec)
-	case "dsse/0.0.1":
-		err = b.dsseV001(head.Spec)
-	case "dsse/0.0.2":
-		err = b.dsseV002(head.Spec)
-	case "intoto/0.0.1":
-		err = b.intotoV001(head.Spec)
-	case "intoto/0.0.2":
-		err = b.intotoV002(head.Spec)
-	default:
-		return nil, malformed("unsupported kind %s/%s", kind, version)
+	if !ok {
+		b, err = decodeBody(kind, version, body)
 	}
 	if err != nil {
 		return nil, err
@@ -105,6 +92,55 @@ func ParseBody(kind, version string, body []byte) (*Body, error) {
 		return nil, malformed("%s/%s body without signatures", kind, version)
 	}
 	return b, nil
+}
+
+// decodeBody decodes a body of any kind with encoding/json.
+func decodeBody(kind, version string, body []byte) (*Body, error) {
+	b := &Body{Kind: kind, APIVersion: version}
+	var err error
+	switch kind + "/" + version {
+	case "hashedrekord/0.0.1":
+		err = b.hashedRekordV001(body)
+	case "hashedrekord/0.0.2":
+		err = b.hashedRekordV002(body)
+	case "dsse/0.0.1":
+		err = b.dsseV001(body)
+	case "dsse/0.0.2":
+		err = b.dsseV002(body)
+	case "intoto/0.0.1":
+		err = b.intotoV001(body)
+	case "intoto/0.0.2":
+		err = b.intotoV002(body)
+	default:
+		return nil, malformed("unsupported kind %s/%s", kind, version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// decode unmarshals body, an entry of b's kind and version, into spec: a
+// syntax error first, then a kind or version other than b's, then any other
+// decoding error.
+func (b *Body) decode(body []byte, spec any) error {
+	head := struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Spec       any    `json:"spec"`
+	}{Spec: spec}
+	err := json.Unmarshal(body, &head)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return malformed("%v", err)
+	}
+	if head.Kind != b.Kind || head.APIVersion != b.APIVersion {
+		return malformed("body is %s/%s, entry says %s/%s", head.Kind, head.APIVersion, b.Kind, b.APIVersion)
+	}
+	if err != nil {
+		return malformed("%v", err)
+	}
+	return nil
 }
 
 // RekorV2Kind reports whether kind/version is one only Rekor v2 logs
@@ -192,7 +228,7 @@ func (v v2Verifier) parse() (Verifier, error) {
 	return Verifier{}, malformed("verifier needs exactly one of a certificate or a public key")
 }
 
-func (b *Body) hashedRekordV001(spec []byte) error {
+func (b *Body) hashedRekordV001(body []byte) error {
 	var s struct {
 		Data struct {
 			Hash hexDigest `json:"hash"`
@@ -204,8 +240,8 @@ func (b *Body) hashedRekordV001(spec []byte) error {
 			} `json:"publicKey"`
 		} `json:"signature"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.Data, err = s.Data.Hash.parse(); err != nil {
@@ -219,7 +255,7 @@ func (b *Body) hashedRekordV001(spec []byte) error {
 	return nil
 }
 
-func (b *Body) hashedRekordV002(spec []byte) error {
+func (b *Body) hashedRekordV002(body []byte) error {
 	var s struct {
 		V struct {
 			Data      v2Digest `json:"data"`
@@ -229,8 +265,8 @@ func (b *Body) hashedRekordV002(spec []byte) error {
 			} `json:"signature"`
 		} `json:"hashedRekordV002"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.Data, err = s.V.Data.parse(); err != nil {
@@ -244,7 +280,7 @@ func (b *Body) hashedRekordV002(spec []byte) error {
 	return nil
 }
 
-func (b *Body) dsseV001(spec []byte) error {
+func (b *Body) dsseV001(body []byte) error {
 	var s struct {
 		PayloadHash hexDigest `json:"payloadHash"`
 		Signatures  []struct {
@@ -252,8 +288,8 @@ func (b *Body) dsseV001(spec []byte) error {
 			Verifier  []byte `json:"verifier"`
 		} `json:"signatures"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.PayloadHash, err = s.PayloadHash.parse(); err != nil {
@@ -273,7 +309,7 @@ func (b *Body) dsseV001(spec []byte) error {
 	return nil
 }
 
-func (b *Body) dsseV002(spec []byte) error {
+func (b *Body) dsseV002(body []byte) error {
 	var s struct {
 		V struct {
 			PayloadHash v2Digest `json:"payloadHash"`
@@ -283,8 +319,8 @@ func (b *Body) dsseV002(spec []byte) error {
 			} `json:"signatures"`
 		} `json:"dsseV002"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.PayloadHash, err = s.V.PayloadHash.parse(); err != nil {
@@ -305,7 +341,7 @@ type intotoSig struct {
 	PublicKey []byte `json:"publicKey"`
 }
 
-func (b *Body) intotoV002(spec []byte) error {
+func (b *Body) intotoV002(body []byte) error {
 	var s struct {
 		Content struct {
 			Envelope struct {
@@ -315,8 +351,8 @@ func (b *Body) intotoV002(spec []byte) error {
 			PayloadHash hexDigest `json:"payloadHash"`
 		} `json:"content"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.PayloadHash, err = s.Content.PayloadHash.parse(); err != nil {
@@ -338,7 +374,7 @@ func (b *Body) intotoV002(spec []byte) error {
 	return nil
 }
 
-func (b *Body) intotoV001(spec []byte) error {
+func (b *Body) intotoV001(body []byte) error {
 	var s struct {
 		Content struct {
 			Envelope    string    `json:"envelope"`
@@ -346,8 +382,8 @@ func (b *Body) intotoV001(spec []byte) error {
 		} `json:"content"`
 		PublicKey []byte `json:"publicKey"`
 	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return malformed("%v", err)
+	if err := b.decode(body, &s); err != nil {
+		return err
 	}
 	var err error
 	if b.PayloadHash, err = s.Content.PayloadHash.parse(); err != nil {

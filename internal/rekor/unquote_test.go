@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func unquote(t *testing.T, line, prefix string) string {
+func unquote(t testing.TB, line, prefix string) string {
 	t.Helper()
 	line = strings.TrimSpace(line)
 	if !strings.HasPrefix(line, prefix) || !strings.HasSuffix(line, ")") {
