@@ -104,3 +104,28 @@ func ExampleLogs() {
 	// http://127.0.0.1:3000 false
 	// http://127.0.0.1:3003 true
 }
+
+// Check several logs at once, such as the current and retired shards a
+// trusted root lists: each log's result is at its own index.
+func ExampleMonitor_CheckAll() {
+	var logs []*Log
+	for _, size := range []int{10, 20} {
+		lg := newTilesLog(nil)
+		defer lg.srv.Close()
+		lg.add(size, textEntry)
+		logs = append(logs, &Log{Log: lg.trusted(), API: TLogTiles})
+	}
+	dir, _ := os.MkdirTemp("", "monitor")
+	defer os.RemoveAll(dir)
+	m, err := New(dir)
+	if err != nil {
+		panic(err)
+	}
+	updates, errs := m.CheckAll(context.Background(), logs, 2)
+	for i := range logs {
+		fmt.Println("log", i, "size", updates[i].New.Size, errs[i])
+	}
+	// Output:
+	// log 0 size 10 <nil>
+	// log 1 size 20 <nil>
+}

@@ -220,9 +220,9 @@ func (m *Monitor) Check(ctx context.Context, l *Log) (*Update, error) {
 }
 
 // CheckAll checks logs concurrently, at most limit at a time (limit < 1:
-// one at a time), and returns their updates in order; a failed log has a
-// nil update and its error joined into the returned error.
-func (m *Monitor) CheckAll(ctx context.Context, logs []*Log, limit int) ([]*Update, error) {
+// one at a time), as Check does each: the i-th update and error are those of
+// logs[i] (a failed log has a nil update and its error).
+func (m *Monitor) CheckAll(ctx context.Context, logs []*Log, limit int) ([]*Update, []error) {
 	limit = max(limit, 1)
 	out := make([]*Update, len(logs))
 	errs := make([]error, len(logs))
@@ -236,7 +236,7 @@ func (m *Monitor) CheckAll(ctx context.Context, logs []*Log, limit int) ([]*Upda
 		})
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	return out, errs
 }
 
 // open verifies a checkpoint envelope as one of l; with policy it must also

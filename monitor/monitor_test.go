@@ -220,3 +220,38 @@ func TestCheckConcurrent(t *testing.T) {
 		t.Fatalf("final state %+v %v", st, err)
 	}
 }
+
+// TestCheckAll checks several logs at once: each log's update and error are
+// reported at its own index, so a rollback of one is told apart from the
+// others' progress.
+func TestCheckAll(t *testing.T) {
+	ctx := context.Background()
+	m := newMonitor(t)
+	var logs []*Log
+	var tl []*tilesLog
+	for range 3 {
+		lg := newTilesLog(t)
+		lg.add(100, textEntry)
+		tl = append(tl, lg)
+		logs = append(logs, &Log{Log: lg.trusted(), API: TLogTiles})
+	}
+	if _, errs := m.CheckAll(ctx, logs, 2); errors.Join(errs...) != nil {
+		t.Fatal(errs)
+	}
+	tl[0].add(50, textEntry)
+	tl[1].mu.Lock()
+	tl[1].entries = tl[1].entries[:40] // a rollback
+	tl[1].ver++
+	tl[1].mu.Unlock()
+	updates, errs := m.CheckAll(ctx, logs, 2)
+	var ie *InconsistencyError
+	if errs[0] != nil || updates[0].Old.Size != 100 || updates[0].New.Size != 150 {
+		t.Errorf("log 0: %+v, %v", updates[0], errs[0])
+	}
+	if updates[1] != nil || !errors.As(errs[1], &ie) || ie.Reason != "rollback" || ie.BaseURL != logs[1].Log.BaseURL {
+		t.Errorf("log 1: %+v, %v; want a rollback of %s", updates[1], errs[1], logs[1].Log.BaseURL)
+	}
+	if errs[2] != nil || updates[2].New.Size != 100 {
+		t.Errorf("log 2: %+v, %v", updates[2], errs[2])
+	}
+}

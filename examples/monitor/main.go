@@ -139,8 +139,11 @@ func pass(ctx context.Context, m *monitor.Monitor, logs []*monitor.Log, list *mo
 			status = s
 		}
 	}
-	for _, l := range logs {
-		u, err := m.Check(ctx, l)
+	// Every log's consistency is checked at once (their fetches overlap);
+	// the entries are then watched log by log, each on workers goroutines.
+	updates, errs := m.CheckAll(ctx, logs, len(logs))
+	for i, l := range logs {
+		u, err := updates[i], errs[i]
 		var ie *monitor.InconsistencyError
 		switch {
 		case errors.As(err, &ie):
