@@ -16,6 +16,7 @@ import (
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -135,7 +136,7 @@ func TestRekorInvalidResponse(t *testing.T) {
 	if !strings.Contains(err.Error(), "rekor: invalid response: log ID") {
 		t.Errorf("error %q does not name the service and the check", err)
 	}
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if errors.As(err, &se) {
 		t.Error("an invalid response is not a ServiceError")
 	}
@@ -170,8 +171,8 @@ func TestRekorNoRetryOn400(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = l.Append(context.Background(), sampleRequest(t, true))
-	var se *sign.ServiceError
-	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest || se.Attempts != 1 || !errors.Is(err, sign.ErrStatus) {
+	var se *signer.ServiceError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest || se.Attempts != 1 || !errors.Is(err, signer.ErrStatus) {
 		t.Fatalf("Append: %v, want a ServiceError with status 400 after 1 attempt", err)
 	}
 	if s.n.Load() != 1 {
@@ -217,7 +218,7 @@ func TestConnectionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = ts.Timestamp(context.Background(), []byte("sig"))
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if !errors.As(err, &se) || se.Attempts != 3 || se.StatusCode != 0 || se.Service != "timestamp authority" {
 		t.Fatalf("Timestamp: %v, want a ServiceError after 3 attempts", err)
 	}

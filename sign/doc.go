@@ -43,7 +43,7 @@
 // (WithSigningConfig); signer.NewFulcio is the CertificateProvider. Each
 // client checks every response against the trusted root before it is used
 // (ErrInvalidResponse), bounds its requests with timeouts and retries
-// idempotent failures with backoff and jitter (ServiceError). These clients
+// idempotent failures with backoff and jitter (signer.ServiceError). These clients
 // are the only network I/O of the package; every method that may reach a
 // service takes a context first. The steps run in the order sign, timestamp (over the
 // signature), log, bundle, self-check. A service that fails fails the

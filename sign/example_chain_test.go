@@ -62,7 +62,7 @@ func examplePKI() (root, inter, leaf *x509.Certificate, rootKey, interKey, leafK
 // bundle, for verifiers that trust only the CA's root.
 func ExampleWithFullChain() {
 	root, inter, leaf, _, _, leafKey := examplePKI()
-	cred, err := signer.WithCertificateChain(leafKey, []*x509.Certificate{leaf, inter, root})
+	cred, err := signer.FromCertificateChain(leafKey, []*x509.Certificate{leaf, inter, root})
 	if err != nil {
 		panic(err)
 	}

@@ -127,7 +127,7 @@ func WithRand(r io.Reader) Option {
 }
 
 // WithFullChain makes bundles carry the signing certificate's whole chain,
-// leaf first, as the credential (signer.WithCertificateChain) or the
+// leaf first, as the credential (signer.FromCertificateChain) or the
 // certificate provider gave it, in a version 0.3 x509CertificateChain, as
 // model_signing's certificate method and other BYO-PKI signers write it.
 // Verifiers use the certificates after the leaf as untrusted intermediates

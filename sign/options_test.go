@@ -38,7 +38,7 @@ func (f providerFunc) Certificate(ctx context.Context, key crypto.Signer) ([]*x5
 func TestNewBundleBuilderOptions(t *testing.T) {
 	cred := keyCred(t, "p256")
 	p := singleCA(t)
-	chainCred, err := signer.WithCertificateChain(key("p256"), []*x509.Certificate{p.issue(t, key("p256").Public())})
+	chainCred, err := signer.FromCertificateChain(key("p256"), []*x509.Certificate{p.issue(t, key("p256").Public())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestWithFullChain(t *testing.T) {
 	p := chainCA(t)
 	leaf := p.issue(t, key("p256").Public())
 	full := append([]*x509.Certificate{leaf}, p.chain()...)
-	cred, err := signer.WithCertificateChain(key("p256"), full)
+	cred, err := signer.FromCertificateChain(key("p256"), full)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // failed validation against the trusted root: it is not what was asked
 // for, or not signed by the trusted log or timestamp authority. The
 // message names the service and the failed check. Nothing from such a
-// response is returned. Unlike a *ServiceError, it is not worth retrying:
+// response is returned. Unlike a *signer.ServiceError, it is not worth retrying:
 // the service, or something between it and you, misbehaves.
 var ErrInvalidResponse = errors.New("sign: invalid response")
 
@@ -59,7 +59,7 @@ func serviceErr(err error) error {
 // entry that already exists (HTTP 409, for example after a retried request
 // whose first response was lost) is fetched and checked the same way.
 //
-// Errors: a failed request is a *ServiceError (errors.Is finds
+// Errors: a failed request is a *signer.ServiceError (errors.Is finds
 // context.DeadlineExceeded, context.Canceled and network errors); a
 // response that fails a check wraps ErrInvalidResponse. Defaults: see
 // WithHTTPClient, WithRetries, WithBackoff and WithTimeout. The client is
@@ -87,7 +87,7 @@ func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...ServiceOption
 // Errors and defaults are those of NewRekor, with one difference: Rekor v2
 // has no API to read an entry back, so an entry that is already in the log
 // (HTTP 409; the same deterministic signature — RSA PKCS#1 v1.5 or Ed25519 —
-// over the same artifact, logged twice) is a *ServiceError with status 409,
+// over the same artifact, logged twice) is a *signer.ServiceError with status 409,
 // not the existing entry. Rekor v2 answers once the
 // entry is in a published checkpoint, which can take seconds: the default
 // attempt timeout of 30s leaves room for it.

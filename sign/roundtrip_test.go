@@ -80,7 +80,7 @@ func newFixture(t testing.TB, alg, mat string, spec rootSpec, vopts ...verify.Op
 		if mat == matCert {
 			chain = chain[:1] // the leaf alone: the CA is in the trusted root
 		}
-		f.cred, err = signer.WithCertificateChain(k, chain)
+		f.cred, err = signer.FromCertificateChain(k, chain)
 		spec.cas = append(spec.cas, p)
 		f.policy = policy.All(policy.SubjectDN(policy.Exact(signerDN)), policy.PublicKey(f.pub))
 	}

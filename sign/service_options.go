@@ -8,17 +8,6 @@ import (
 	"github.com/sigil-dev/sigil/internal/httpx"
 )
 
-// ServiceError is a failed call to a Sigstore service (a timestamp
-// authority or a transparency log): it names the service, the request and
-// the last HTTP status, and wraps the cause, so errors.Is finds
-// context.DeadlineExceeded and network errors. Errors of this type are
-// returned by the clients of NewRekor, NewRekorV2 and
-// NewTimestampAuthority, wrapped by the Sign methods.
-type ServiceError = httpx.Error
-
-// ErrStatus is wrapped by a ServiceError for an unexpected HTTP status.
-var ErrStatus = httpx.ErrStatus
-
 // A ServiceOption configures the client of a Sigstore service
 // (NewRekor, NewRekorV2, NewTimestampAuthority).
 type ServiceOption func(*serviceConfig) error

@@ -23,7 +23,7 @@ import (
 // nonce, and that a timestamp authority of root signed it, with its
 // certificate chain and its validity in root covering the token's time.
 //
-// Errors: a failed request is a *ServiceError (errors.Is finds
+// Errors: a failed request is a *signer.ServiceError (errors.Is finds
 // context.DeadlineExceeded, context.Canceled and network errors); a
 // response that fails a check wraps ErrInvalidResponse. Defaults: see
 // WithHTTPClient, WithRetries, WithBackoff and WithTimeout; responses are

@@ -21,7 +21,7 @@ import (
 
 // A Credential is a signing key together with what verifiers will know it
 // by: a public-key hint ([FromKey]) or a certificate chain, leaf first
-// ([WithCertificateChain]).
+// ([FromCertificateChain]).
 //
 // The key is any [crypto.Signer]: an in-memory key from [Generate] or
 // [ParsePrivateKeyPEM], or a handle to a key in an HSM, a PKCS#11 token or a
@@ -45,7 +45,7 @@ type Credential struct {
 	hint      string
 }
 
-// An Option changes how [FromKey] or [WithCertificateChain] builds a
+// An Option changes how [FromKey] or [FromCertificateChain] builds a
 // [Credential]. Options that do not apply to a constructor make it fail,
 // naming the option.
 type Option func(*options) error
@@ -59,7 +59,7 @@ type options struct {
 // WithHint sets the public-key hint that key-only bundles carry, for
 // verifiers that look the key up by name (a KMS key URI, a key ID).
 // Default: base64.StdEncoding of the SHA-256 of the key's PKIX DER encoding.
-// The hint must not be empty. It cannot be used with [WithCertificateChain],
+// The hint must not be empty. It cannot be used with [FromCertificateChain],
 // whose credentials are known by their certificate.
 func WithHint(hint string) Option {
 	return func(o *options) error {
@@ -76,7 +76,7 @@ func WithHint(hint string) Option {
 // be told to expect PSS for the key: nothing in a bundle says it (sigil's
 // verify.WithPublicKeyDetails, with the name "PKIX_RSA_PSS_2048_SHA256" or
 // its 3072 and 4096-bit forms). It is an error for a key that is not
-// RSA, and with [WithCertificateChain], because verifiers assume PKCS#1 v1.5
+// RSA, and with [FromCertificateChain], because verifiers assume PKCS#1 v1.5
 // for certificate keys.
 func WithRSAPSS() Option {
 	return func(o *options) error {
@@ -108,29 +108,29 @@ func FromKey(key crypto.Signer, opts ...Option) (*Credential, error) {
 	return c, nil
 }
 
-// WithCertificateChain makes a credential for a key certified by a
+// FromCertificateChain makes a credential for a key certified by a
 // certificate: an enterprise or private CA's ("bring your own PKI"), or one
 // Fulcio issued. chain[0] is the leaf and must hold key's public key,
 // otherwise the error wraps [ErrKeyMismatch]; intermediates follow, and the
 // root may too. Each certificate must be issued and signed by the next one,
 // otherwise the error wraps [ErrInvalidChain].
 //
-// WithCertificateChain does not decide whether the chain is trusted, valid
+// FromCertificateChain does not decide whether the chain is trusted, valid
 // now, or allowed to sign code: that is the verifier's job, against its
 // trusted root and policy. The certificates are not copied; do not modify them.
 //
 // A key outside sigil's allow-list is refused with an error wrapping
 // [ErrUnsupportedKey]. [WithHint] and [WithRSAPSS] do not apply and are errors.
-func WithCertificateChain(key crypto.Signer, chain []*x509.Certificate, opts ...Option) (*Credential, error) {
+func FromCertificateChain(key crypto.Signer, chain []*x509.Certificate, opts ...Option) (*Credential, error) {
 	c, o, err := newCredential(key, opts)
 	if err != nil {
 		return nil, err
 	}
 	if o.hintSet {
-		return nil, errors.New("signer: WithHint() does not apply to WithCertificateChain: certificate credentials are known by their certificate")
+		return nil, errors.New("signer: WithHint() does not apply to FromCertificateChain: certificate credentials are known by their certificate")
 	}
 	if o.pss {
-		return nil, errors.New("signer: WithRSAPSS() does not apply to WithCertificateChain: verifiers assume RSA PKCS#1 v1.5 for certificate keys")
+		return nil, errors.New("signer: WithRSAPSS() does not apply to FromCertificateChain: verifiers assume RSA PKCS#1 v1.5 for certificate keys")
 	}
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: no certificates", ErrInvalidChain)
@@ -291,7 +291,7 @@ func (c *Credential) SignMessage(rand io.Reader, msg []byte) ([]byte, error) {
 	return sig, nil
 }
 
-var errZeroCredential = errors.New("signer: zero Credential; make one with FromKey or WithCertificateChain")
+var errZeroCredential = errors.New("signer: zero Credential; make one with FromKey or FromCertificateChain")
 
 // signerOpts returns the crypto.SignerOpts that make a key sign with alg.
 // Pointer options are fresh for each call, so a key cannot change them for

@@ -402,7 +402,7 @@ func (p *pki) issue(subject string, pub crypto.PublicKey, isCA bool, parent *x50
 	return cert
 }
 
-func TestWithCertificateChain(t *testing.T) {
+func TestFromCertificateChain(t *testing.T) {
 	p := &pki{t: t}
 	gen := func(kt signer.KeyType) crypto.Signer {
 		k, err := signer.Generate(kt)
@@ -418,7 +418,7 @@ func TestWithCertificateChain(t *testing.T) {
 
 	for _, chain := range [][]*x509.Certificate{{leaf}, {leaf, inter}, {leaf, inter, root}} {
 		for _, k := range []crypto.Signer{key, newHSMKey(key)} {
-			c, err := signer.WithCertificateChain(k, chain)
+			c, err := signer.FromCertificateChain(k, chain)
 			if err != nil {
 				t.Fatalf("%d certificates: %v", len(chain), err)
 			}
@@ -433,7 +433,7 @@ func TestWithCertificateChain(t *testing.T) {
 	}
 	// The credential keeps its own slice.
 	chain := []*x509.Certificate{leaf, inter}
-	c, _ := signer.WithCertificateChain(key, chain)
+	c, _ := signer.FromCertificateChain(key, chain)
 	chain[1] = root
 	if c.Certificates()[1] != inter {
 		t.Error("the credential shares the caller's slice")
@@ -444,7 +444,7 @@ func TestWithCertificateChain(t *testing.T) {
 	// An RSA leaf under an ECDSA CA; Ed25519 too.
 	for _, k := range []crypto.Signer{rsaKey(t, 2048, 0), gen(signer.Ed25519), gen(signer.ECDSAP521)} {
 		l := p.issue("other signer", k.Public(), false, inter, interKey)
-		c, err := signer.WithCertificateChain(k, []*x509.Certificate{l, inter})
+		c, err := signer.FromCertificateChain(k, []*x509.Certificate{l, inter})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,13 +486,13 @@ func TestWithCertificateChain(t *testing.T) {
 		{"too long", key, long, signer.ErrInvalidChain},
 		{"unsupported key", &hsmKey{pub: "x"}, []*x509.Certificate{leaf}, signer.ErrUnsupportedKey},
 	} {
-		if _, err := signer.WithCertificateChain(tc.key, tc.chain); !errors.Is(err, tc.want) {
+		if _, err := signer.FromCertificateChain(tc.key, tc.chain); !errors.Is(err, tc.want) {
 			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
 		}
 	}
 	for name, opt := range map[string]signer.Option{"WithHint": signer.WithHint("h"), "WithRSAPSS": signer.WithRSAPSS()} {
-		if _, err := signer.WithCertificateChain(key, []*x509.Certificate{leaf}, opt); err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("WithCertificateChain with %s = %v, want an error naming it", name, err)
+		if _, err := signer.FromCertificateChain(key, []*x509.Certificate{leaf}, opt); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("FromCertificateChain with %s = %v, want an error naming it", name, err)
 		}
 	}
 }

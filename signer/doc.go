@@ -24,7 +24,7 @@
 //     carry a hint naming it ([WithHint]; by default the base64 SHA-256 of
 //     the public key's PKIX encoding).
 //
-//   - [WithCertificateChain]: a key certified by your own CA or issued a
+//   - [FromCertificateChain]: a key certified by your own CA or issued a
 //     certificate by Fulcio. The leaf must hold the key's public key and
 //     each certificate must be signed by the next; whether the chain is
 //     trusted is for the verifier to decide.

@@ -39,7 +39,7 @@ func ExampleNewFulcio() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cred, err := signer.WithCertificateChain(key, chain)
+	cred, err := signer.FromCertificateChain(key, chain)
 	if err != nil {
 		log.Fatal(err)
 	}

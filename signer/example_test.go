@@ -74,7 +74,7 @@ func ExampleParsePrivateKeyPEM() {
 
 // A key certified by your own CA: here a tiny one, a root and a leaf. The
 // signing key could equally be an HSM's crypto.Signer.
-func ExampleWithCertificateChain() {
+func ExampleFromCertificateChain() {
 	rootKey, _ := signer.Generate(signer.ECDSAP384)
 	root := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -106,7 +106,7 @@ func ExampleWithCertificateChain() {
 	}
 	leaf, _ = x509.ParseCertificate(leafDER)
 
-	cred, err := signer.WithCertificateChain(key, []*x509.Certificate{leaf, root})
+	cred, err := signer.FromCertificateChain(key, []*x509.Certificate{leaf, root})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func ExampleWithCertificateChain() {
 
 	// A key the leaf does not certify is refused.
 	other, _ := signer.Generate(signer.ECDSAP256)
-	_, err = signer.WithCertificateChain(other, []*x509.Certificate{leaf, root})
+	_, err = signer.FromCertificateChain(other, []*x509.Certificate{leaf, root})
 	fmt.Println("other key:", errors.Is(err, signer.ErrKeyMismatch))
 	// Output:
 	// release-signer

@@ -21,12 +21,17 @@ import (
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// ServiceError is a failed call to a Sigstore service (Fulcio, or GitHub
-// Actions' ID-token service): it names the service, the request (without
-// its query) and the last HTTP status, and wraps the cause, so errors.Is
-// finds context.DeadlineExceeded and network errors. It never holds a
-// token. It is the same type as sign.ServiceError.
+// ServiceError is a failed call to a Sigstore service: Fulcio, GitHub
+// Actions' ID-token service, and the transparency logs and timestamp
+// authorities of package sign's clients (NewRekor, NewRekorV2,
+// NewTimestampAuthority), which return this type too. It names the service,
+// the request (without its query) and the last HTTP status, and wraps the
+// cause, so errors.Is finds context.DeadlineExceeded and network errors. It
+// never holds a token.
 type ServiceError = httpx.Error
+
+// ErrStatus is wrapped by a ServiceError for an unexpected HTTP status.
+var ErrStatus = httpx.ErrStatus
 
 // ErrInvalidCertificateResponse means Fulcio answered, but with a
 // certificate sigil will not use. The message names the check that failed:

@@ -73,7 +73,7 @@ func TestFulcioCertificate(t *testing.T) {
 					t.Errorf("leaf SAN %v", got)
 				}
 				// What Certificate returns makes a credential.
-				if _, err := signer.WithCertificateChain(key, chain); err != nil {
+				if _, err := signer.FromCertificateChain(key, chain); err != nil {
 					t.Fatal(err)
 				}
 			})

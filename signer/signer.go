@@ -10,7 +10,7 @@ import (
 	"fmt"
 )
 
-// Errors returned by [ParsePrivateKeyPEM], [FromKey] and [WithCertificateChain].
+// Errors returned by [ParsePrivateKeyPEM], [FromKey] and [FromCertificateChain].
 // They are wrapped with detail; test for them with [errors.Is].
 var (
 	// ErrMalformedKey means the key data could not be parsed: it is not PEM,
@@ -32,10 +32,10 @@ var (
 	ErrUnsupportedKey = errors.New("signer: unsupported key")
 
 	// ErrKeyMismatch means the leaf certificate given to
-	// [WithCertificateChain] holds a public key other than the signing key's.
+	// [FromCertificateChain] holds a public key other than the signing key's.
 	ErrKeyMismatch = errors.New("signer: certificate does not hold the signing key's public key")
 
-	// ErrInvalidChain means a certificate given to [WithCertificateChain] is
+	// ErrInvalidChain means a certificate given to [FromCertificateChain] is
 	// not issued and signed by the certificate that follows it, or the chain
 	// is empty or too long.
 	ErrInvalidChain = errors.New("signer: invalid certificate chain")

@@ -105,7 +105,7 @@ var chainArtifact = []byte("an artifact signed under an enterprise CA\n")
 // credential (chain leaf first); fullChain puts the chain in the bundle.
 func signWithChain(t testing.TB, key crypto.Signer, chain []*x509.Certificate, fullChain bool) *bundle.Bundle {
 	t.Helper()
-	cred, err := signer.WithCertificateChain(key, chain)
+	cred, err := signer.FromCertificateChain(key, chain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func exampleCRL(ca *x509.Certificate, key crypto.Signer, revoked ...x509.Revocat
 // exampleBundle signs an artifact with the leaf's key, the bundle carrying
 // the chain (sign.WithFullChain).
 func exampleBundle(leaf, inter *x509.Certificate, key crypto.Signer, artifact []byte) *bundle.Bundle {
-	cred, err := signer.WithCertificateChain(key, []*x509.Certificate{leaf, inter})
+	cred, err := signer.FromCertificateChain(key, []*x509.Certificate{leaf, inter})
 	if err != nil {
 		panic(err)
 	}

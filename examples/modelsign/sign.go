@@ -206,7 +206,7 @@ func signWithCertificate(ctx context.Context, f *signFlags, opts oms.Options) (*
 		}
 		chain = append(chain, certs...)
 	}
-	cred, err := signer.WithCertificateChain(key, chain)
+	cred, err := signer.FromCertificateChain(key, chain)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -183,7 +183,7 @@ func signUnsupportedDSSE(t *testing.T, b *sign.BundleBuilder) {
 	if bun != nil || !errors.Is(err, sign.ErrUnsupportedByLog) {
 		t.Fatalf("got bundle %v, error %v; want sign.ErrUnsupportedByLog", bun != nil, err)
 	}
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if errors.As(err, &se) {
 		t.Fatalf("the request was sent: %v", err)
 	}
@@ -597,9 +597,9 @@ func TestFaultServiceDown(t *testing.T) {
 	if bun != nil {
 		t.Fatal("a bundle came back with the error")
 	}
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if !errors.As(err, &se) {
-		t.Fatalf("error %v is not a *sign.ServiceError", err)
+		t.Fatalf("error %v is not a *signer.ServiceError", err)
 	}
 	if se.Attempts != 4 || se.StatusCode != 0 || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("attempts %d, status %d: %v", se.Attempts, se.StatusCode, err)
@@ -632,7 +632,7 @@ func TestFaultAttemptTimeout(t *testing.T) {
 	p := newFaultProxy(t, tsaBase(e), func(p *faultProxy) { p.delay = 2 * time.Second })
 	tsa := e.tsa(t, p.srv.URL+"/api/v1/timestamp", append(fastRetries[:0:0], sign.WithRetries(2), sign.WithTimeout(100*time.Millisecond))...)
 	_, err := keyBuilder(t, sign.WithTimestamper(tsa)).SignArtifact(t.Context(), bytes.NewReader(artifact))
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if !errors.As(err, &se) || se.Attempts != 2 {
 		t.Fatalf("want a ServiceError after 2 attempts, got %v", err)
 	}
@@ -687,8 +687,8 @@ func TestFaultPersistentErrors(t *testing.T) {
 	p := newFaultProxy(t, e.s.RekorV1URL, func(p *faultProxy) { p.fail500 = 1 << 30 })
 	l := e.logVia(t, e.s.RekorV1URL, p.srv.URL, false, fastRetries...)
 	_, err := keyBuilder(t, sign.WithTransparencyLog(l)).SignArtifact(t.Context(), bytes.NewReader(artifact))
-	var se *sign.ServiceError
-	if !errors.As(err, &se) || se.StatusCode != http.StatusInternalServerError || se.Attempts != 4 || !errors.Is(err, sign.ErrStatus) {
+	var se *signer.ServiceError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusInternalServerError || se.Attempts != 4 || !errors.Is(err, signer.ErrStatus) {
 		t.Fatalf("want a 500 ServiceError after 4 attempts, got %v", err)
 	}
 }
@@ -883,7 +883,7 @@ func TestDuplicateEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	bun, err := b2.SignArtifact(t.Context(), bytes.NewReader(artifact))
-	var se *sign.ServiceError
+	var se *signer.ServiceError
 	if bun != nil || !errors.As(err, &se) || se.StatusCode != http.StatusConflict || se.Attempts != 1 {
 		t.Fatalf("second Rekor v2 entry: bundle %v, error %v; want a 409 ServiceError after 1 attempt", bun != nil, err)
 	}

@@ -434,7 +434,7 @@ func (e *env) sigilSign(ctx context.Context, c *signedCase, key crypto.Signer) e
 	}
 	if err != nil {
 		// A refusal is made before anything is sent: not a ServiceError.
-		var se *sign.ServiceError
+		var se *signer.ServiceError
 		c.refused = errors.Is(err, sign.ErrUnsupportedByLog) && !errors.As(err, &se)
 		c.signErr = err.Error()
 		return nil

@@ -36,7 +36,7 @@
 // whose file digests are the statement's subjects, and ignores the order of
 // JSON keys. A bundle's certificate chain and the public-key form that
 // model_signing wrote before v1.1.0 are handled by ParseBundle and
-// WithCertificateChain, without loosening bundle.Parse.
+// FromCertificateChain, without loosening bundle.Parse.
 //
 // # Verification
 //
@@ -50,7 +50,7 @@
 // The three OMS signing methods map onto sigil as follows. key: a
 // signer.Credential with the hint model_signing writes (KeyHint), verified
 // with verify.WithPublicKey. certificate: a credential with the signing
-// certificate and its chain (signer.WithCertificateChain), whose bundle
+// certificate and its chain (signer.FromCertificateChain), whose bundle
 // carries the chain (sign.WithFullChain), verified by VerifyCertificate
 // against the caller's trust anchors: CertificateVerifier's trusted root
 // holds only the anchors (trustroot.WithCertificateAuthority), and sigil's

@@ -223,7 +223,7 @@ func ExampleVerifyCertificate_fullChain() {
 	leafCert, _ := x509.ParseCertificate(leafDER)
 
 	chain := []*x509.Certificate{leafCert, caCert}
-	cred, _ := signer.WithCertificateChain(key, chain)
+	cred, _ := signer.FromCertificateChain(key, chain)
 	bb, _ := sign.NewBundleBuilder(cred, sign.WithFullChain())
 	b, _, err := oms.Sign(ctx, bb, model, oms.Options{})
 	if err != nil {
