@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sigil-dev/sigil/sign"
@@ -146,5 +150,125 @@ func TestStreamingMemory(t *testing.T) {
 	t.Logf("allocated %d bytes for 1 MiB, %d bytes for 256 MiB", small, large)
 	if large > small+512<<10 || large > 1<<20 {
 		t.Fatalf("allocated %d bytes for 256 MiB, %d for 1 MiB: memory grows with the artifact", large, small)
+	}
+}
+
+// BenchmarkSignFreshKey signs one bundle per operation with a fresh P-256
+// key, as a key-only signer that rotates keys would: a message signature
+// over a 1 KiB artifact and a DSSE envelope of a 1 KiB in-toto statement,
+// from key generation to the bundle's JSON. Each is beside its floor in the
+// same run: key generation, one signature, the hashing, and the bundle
+// JSON encoded once by encoding/json from a struct of the same fields.
+func BenchmarkSignFreshKey(b *testing.B) {
+	ctx := context.Background()
+	artifact := bytes.Repeat([]byte("sigil"), 205)[:1024]
+	statement := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` +
+		strings.Repeat("ab", 32) + `"}}],"predicateType":"https://example.com/p","predicate":{"x":"` +
+		strings.Repeat("y", 820) + `"}}`)
+	const payloadType = "application/vnd.in-toto+json"
+	builder := func(b *testing.B) *sign.BundleBuilder {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cred, err := signer.FromKey(k)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bb, err := sign.NewBundleBuilder(cred)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return bb
+	}
+	b.Run("message/sigil", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bun, err := builder(b).SignArtifact(ctx, bytes.NewReader(artifact))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := bun.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("message/floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			sum := sha256.Sum256(artifact)
+			sig, err := ecdsa.SignASN1(rand.Reader, k, sum[:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			floorJSON(b, floorBundle{MessageSignature: &floorMessage{Digest: floorDigest{"SHA2_256", sum[:]}, Signature: sig}})
+		}
+	})
+	b.Run("dsse/sigil", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bun, err := builder(b).SignDSSE(ctx, payloadType, statement)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := bun.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("dsse/floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			pae := fmt.Appendf(nil, "DSSEv1 %d %s %d ", len(payloadType), payloadType, len(statement))
+			h := sha256.New()
+			h.Write(pae)
+			h.Write(statement)
+			sig, err := ecdsa.SignASN1(rand.Reader, k, h.Sum(nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			floorJSON(b, floorBundle{DSSEEnvelope: &floorEnvelope{Payload: statement, PayloadType: payloadType,
+				Signatures: []floorSig{{Sig: sig}}}})
+		}
+	})
+}
+
+// The floor's bundle: the fields of a key-only v0.3 bundle.
+type floorBundle struct {
+	MediaType            string         `json:"mediaType"`
+	VerificationMaterial floorMaterial  `json:"verificationMaterial"`
+	MessageSignature     *floorMessage  `json:"messageSignature,omitempty"`
+	DSSEEnvelope         *floorEnvelope `json:"dsseEnvelope,omitempty"`
+}
+type floorMaterial struct {
+	PublicKey struct {
+		Hint string `json:"hint"`
+	} `json:"publicKey"`
+	TlogEntries []struct{} `json:"tlogEntries"`
+}
+type floorDigest struct {
+	Algorithm string `json:"algorithm"`
+	Digest    []byte `json:"digest"`
+}
+type floorMessage struct {
+	Digest    floorDigest `json:"messageDigest"`
+	Signature []byte      `json:"signature"`
+}
+type floorEnvelope struct {
+	Payload     []byte     `json:"payload"`
+	PayloadType string     `json:"payloadType"`
+	Signatures  []floorSig `json:"signatures"`
+}
+type floorSig struct {
+	Sig []byte `json:"sig"`
+}
+
+func floorJSON(b *testing.B, fb floorBundle) {
+	fb.MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+	fb.VerificationMaterial.PublicKey.Hint = "floor"
+	if _, err := json.Marshal(fb); err != nil {
+		b.Fatal(err)
 	}
 }
