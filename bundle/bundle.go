@@ -213,8 +213,12 @@ func FromProto(pb *protobundle.Bundle) (*Bundle, error) {
 }
 
 // newBundle validates pb and wraps it. The Bundle retains pb.
-func newBundle(pb *protobundle.Bundle) (*Bundle, error) {
-	b := &Bundle{pb: pb, mediaType: pb.GetMediaType()}
+func newBundle(pb *protobundle.Bundle) (*Bundle, error) { return newBundleWith(pb, nil) }
+
+// newBundleWith is newBundle for a pb whose certificates, in order, are
+// certs, already parsed (New); nil certs are parsed from pb.
+func newBundleWith(pb *protobundle.Bundle, certs []*x509.Certificate) (*Bundle, error) {
+	b := &Bundle{pb: pb, mediaType: pb.GetMediaType(), certs: certs}
 	switch b.mediaType {
 	case MediaTypeV01:
 		b.version = V01
@@ -283,6 +287,9 @@ func (b *Bundle) parseMaterial(vm *protobundle.VerificationMaterial) error {
 	}
 	if len(ders) > limits.MaxChainLength {
 		return malformed("certificate chain of %d exceeds the limit of %d", len(ders), limits.MaxChainLength)
+	}
+	if b.certs != nil {
+		return nil // parsed by the caller (New), from these ders
 	}
 	for i, der := range ders {
 		if len(der) == 0 {

@@ -1,6 +1,8 @@
 package bundle_test
 
 import (
+	"bytes"
+	"crypto"
 	"fmt"
 	"log"
 	"os"
@@ -85,4 +87,26 @@ func ExampleBundle_UsesPublicKey() {
 	// Output:
 	// managed-key-happy-path: public key, hint "TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk="
 	// happy-path-v0.1: 1 certificate(s)
+}
+
+// Build a bundle from sigil's model values, as package sign does: here a
+// key-only message signature.
+func ExampleNew() {
+	b, err := bundle.New(bundle.Parts{
+		MessageSignature: &bundle.MessageSignature{
+			DigestAlgorithm: crypto.SHA256,
+			Digest:          bytes.Repeat([]byte{0xab}, 32),
+			Signature:       []byte("signature bytes"),
+		},
+		PublicKeyHint: "release-key-2026",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	data, _ := b.MarshalJSON()
+	fmt.Println(b.Version(), b.UsesPublicKey(), b.PublicKeyHint())
+	fmt.Println(len(data) > 0)
+	// Output:
+	// 0.3 true release-key-2026
+	// true
 }

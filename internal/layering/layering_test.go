@@ -40,6 +40,17 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
+	// bundle owns the mapping to and from protobuf-specs: sign builds
+	// bundles from sigil's model (bundle.New) and imports none of it.
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"/sign").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range strings.Fields(string(out)) {
+		if strings.HasPrefix(imp, "github.com/sigstore/protobuf-specs/") {
+			t.Errorf("sign imports %s", imp)
+		}
+	}
 	for _, d := range deps(t, "policy") {
 		if d != module+"/policy" {
 			t.Errorf("policy must be standard-library only, imports %s", d)
