@@ -58,14 +58,14 @@ func status(code int, body []byte) func(w http.ResponseWriter, r *http.Request) 
 // option whose HTTP client reaches the test server for that URL. The root
 // is not rewritten: a Rekor v2 checkpoint's origin is bound to the host of
 // the log's base URL, so the log is served at its recorded address.
-func rekorAt(t *testing.T, recorded string, h http.Handler) (*trustroot.TrustedRoot, string, sign.ServiceOption) {
+func rekorAt(t *testing.T, recorded string, h http.Handler) (*trustroot.TrustedRoot, string, signer.ServiceOption) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return samples.Root(t), recorded, sign.WithHTTPClient(samples.ClientFor(srv))
+	return samples.Root(t), recorded, signer.WithHTTPClient(samples.ClientFor(srv))
 }
 
-var fast = sign.WithBackoff(time.Millisecond, 2*time.Millisecond)
+var fast = signer.WithBackoff(time.Millisecond, 2*time.Millisecond)
 
 func TestRekorReplay(t *testing.T) {
 	for _, tc := range []struct {
@@ -107,8 +107,23 @@ func TestNewRekorErrors(t *testing.T) {
 	if _, err := sign.NewRekorV2(nil, "http://127.0.0.1:3003"); err == nil {
 		t.Error("nil root accepted")
 	}
-	if _, err := sign.NewRekor(root, "http://127.0.0.1:3000", sign.WithRetries(0)); err == nil || !strings.Contains(err.Error(), "WithRetries(0)") {
+	if _, err := sign.NewRekor(root, "http://127.0.0.1:3000", signer.WithRetries(0)); err == nil || !strings.Contains(err.Error(), "WithRetries(0)") {
 		t.Errorf("bad option: %v", err)
+	}
+	// The service options are one family: Fulcio's own are refused by name.
+	for _, o := range []struct {
+		name string
+		opt  signer.ServiceOption
+	}{{"WithFulcioAudience", signer.WithFulcioAudience("x")}, {"WithFulcioProofOfPossession", signer.WithFulcioProofOfPossession()}} {
+		if _, err := sign.NewRekorV2(root, "http://127.0.0.1:3003", o.opt); err == nil || !strings.Contains(err.Error(), o.name+" applies to Fulcio only") {
+			t.Errorf("NewRekorV2 with %s: %v", o.name, err)
+		}
+		if _, err := sign.NewTimestampAuthority(root, "http://127.0.0.1:3004/api/v1/timestamp", o.opt); err == nil || !strings.Contains(err.Error(), o.name+" applies to Fulcio only") {
+			t.Errorf("NewTimestampAuthority with %s: %v", o.name, err)
+		}
+	}
+	if _, err := sign.NewRekor(root, "http://127.0.0.1:3000", signer.WithTimeout(time.Second), signer.WithTimeout(time.Second)); err == nil || !strings.Contains(err.Error(), "WithTimeout given twice") {
+		t.Errorf("option given twice: %v", err)
 	}
 	if _, err := sign.NewTimestampAuthority(root, "127.0.0.1:3004"); err == nil {
 		t.Error("URL without scheme accepted")
@@ -213,7 +228,7 @@ func TestConnectionRefused(t *testing.T) {
 	url := "http://" + ln.Addr().String()
 	ln.Close()
 	root := samples.Root(t)
-	ts, err := sign.NewTimestampAuthority(root, url+"/api/v1/timestamp", sign.WithRetries(3), fast)
+	ts, err := sign.NewTimestampAuthority(root, url+"/api/v1/timestamp", signer.WithRetries(3), fast)
 	if err != nil {
 		t.Fatal(err)
 	}

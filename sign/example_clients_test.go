@@ -38,7 +38,7 @@ func ExampleNewRekor() {
 	root, rekorURL, stop := recordedRekor()
 	defer stop()
 
-	rekor, err := sign.NewRekor(root, rekorURL, sign.WithRetries(3))
+	rekor, err := sign.NewRekor(root, rekorURL, signer.WithRetries(3))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -88,7 +88,7 @@ func ExampleNewRekorV2() {
 	// The recorded log keeps its URL: its checkpoints name that host. The
 	// HTTP client reaches the test server in its place.
 	root := samples.Root(nil)
-	rekor, err := sign.NewRekorV2(root, "http://127.0.0.1:3003", sign.WithHTTPClient(samples.ClientFor(srv)))
+	rekor, err := sign.NewRekorV2(root, "http://127.0.0.1:3003", signer.WithHTTPClient(samples.ClientFor(srv)))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -130,7 +130,7 @@ func ExampleWithSigningConfig() {
 		fmt.Println(err)
 		return
 	}
-	_, err = sign.NewBundleBuilder(cred, sign.WithSigningConfig(root, cfg, sign.WithRetries(3)))
+	_, err = sign.NewBundleBuilder(cred, sign.WithSigningConfig(root, cfg, signer.WithRetries(3)))
 	fmt.Println("builder ready:", err == nil)
 	// Output:
 	// selected: http://127.0.0.1:3003 API version 2

@@ -6,8 +6,10 @@ import (
 	"fmt"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rekorclient"
 	"github.com/sigil-dev/sigil/internal/tsaclient"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -62,9 +64,9 @@ func serviceErr(err error) error {
 // Errors: a failed request is a *signer.ServiceError (errors.Is finds
 // context.DeadlineExceeded, context.Canceled and network errors); a
 // response that fails a check wraps ErrInvalidResponse. Defaults: see
-// WithHTTPClient, WithRetries, WithBackoff and WithTimeout. The client is
+// signer.ServiceOption. The client is
 // safe for concurrent use.
-func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...ServiceOption) (TransparencyLog, error) {
+func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...signer.ServiceOption) (TransparencyLog, error) {
 	return newRekor(root, baseURL, rekorclient.V1, "rekor", opts)
 }
 
@@ -91,11 +93,11 @@ func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...ServiceOption
 // not the existing entry. Rekor v2 answers once the
 // entry is in a published checkpoint, which can take seconds: the default
 // attempt timeout of 30s leaves room for it.
-func NewRekorV2(root *trustroot.TrustedRoot, baseURL string, opts ...ServiceOption) (TransparencyLog, error) {
+func NewRekorV2(root *trustroot.TrustedRoot, baseURL string, opts ...signer.ServiceOption) (TransparencyLog, error) {
 	return newRekor(root, baseURL, rekorclient.V2, "rekor v2", opts)
 }
 
-func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version, service string, opts []ServiceOption) (TransparencyLog, error) {
+func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version, service string, opts []signer.ServiceOption) (TransparencyLog, error) {
 	if root == nil {
 		return nil, fmt.Errorf("sign: %s: nil trusted root", service)
 	}
@@ -108,11 +110,11 @@ func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version
 	if len(logs) == 0 {
 		return nil, fmt.Errorf("sign: %s: the trusted root lists no transparency log with base URL %q", service, baseURL)
 	}
-	cfg, err := newServiceConfig(service, opts)
+	cfg, err := httpx.Apply(service, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}
-	c, err := rekorclient.New(&cfg.client, baseURL, v, logs)
+	c, err := rekorclient.New(&cfg.Client, baseURL, v, logs)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -26,7 +27,7 @@ import (
 // services are asked too. A configuration that selects no log and no
 // timestamp authority is an error: a bundle without either proves nothing
 // about when it was signed.
-func WithSigningConfig(root *trustroot.TrustedRoot, cfg *trustroot.SigningConfig, opts ...ServiceOption) Option {
+func WithSigningConfig(root *trustroot.TrustedRoot, cfg *trustroot.SigningConfig, opts ...signer.ServiceOption) Option {
 	return func(c *config) error {
 		if root == nil || cfg == nil {
 			return errors.New("sign: WithSigningConfig: nil trusted root or signing config")

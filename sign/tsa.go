@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
 	"github.com/sigil-dev/sigil/internal/tsaclient"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -26,9 +28,9 @@ import (
 // Errors: a failed request is a *signer.ServiceError (errors.Is finds
 // context.DeadlineExceeded, context.Canceled and network errors); a
 // response that fails a check wraps ErrInvalidResponse. Defaults: see
-// WithHTTPClient, WithRetries, WithBackoff and WithTimeout; responses are
+// signer.ServiceOption; responses are
 // limited to 64 KiB. The client is safe for concurrent use.
-func NewTimestampAuthority(root *trustroot.TrustedRoot, tsaURL string, opts ...ServiceOption) (Timestamper, error) {
+func NewTimestampAuthority(root *trustroot.TrustedRoot, tsaURL string, opts ...signer.ServiceOption) (Timestamper, error) {
 	const service = "timestamp authority"
 	if root == nil {
 		return nil, fmt.Errorf("sign: %s: nil trusted root", service)
@@ -39,16 +41,16 @@ func NewTimestampAuthority(root *trustroot.TrustedRoot, tsaURL string, opts ...S
 	if u, err := url.Parse(tsaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("sign: %s: %q is not an http(s) URL", service, tsaURL)
 	}
-	cfg, err := newServiceConfig(service, opts)
+	cfg, err := httpx.Apply(service, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}
-	cfg.client.MaxResponse = tsaclient.MaxResponse
+	cfg.Client.MaxResponse = tsaclient.MaxResponse
 	var tsas []*rfc3161.Authority
 	for _, t := range root.TimestampAuthorities() {
 		tsas = append(tsas, rfc3161.NewAuthority(t))
 	}
-	return &timestampAuthority{c: &tsaclient.Client{HTTP: &cfg.client, URL: tsaURL, TSAs: tsas}}, nil
+	return &timestampAuthority{c: &tsaclient.Client{HTTP: &cfg.Client, URL: tsaURL, TSAs: tsas}}, nil
 }
 
 type timestampAuthority struct{ c *tsaclient.Client }

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"sync"
@@ -48,75 +47,6 @@ var ErrStatus = httpx.ErrStatus
 // Any of these on a Fulcio the trusted root lists is worth investigating:
 // a misconfigured deployment, or a server that is not the one it claims.
 var ErrInvalidCertificateResponse = fulcioclient.ErrInvalidResponse
-
-// A FulcioOption configures [NewFulcio].
-type FulcioOption func(*fulcioConfig) error
-
-type fulcioConfig struct {
-	client   httpx.Client
-	settings httpx.Settings
-	pop      bool
-	audience string
-}
-
-func (c *fulcioConfig) once(name string) error { return c.settings.Once(name) }
-
-// WithFulcioHTTPClient sends requests with hc (for proxies, custom TLS roots
-// or transports). Default: a client of sigil's own with no overall timeout;
-// [WithFulcioTimeout] bounds each attempt.
-func WithFulcioHTTPClient(hc *http.Client) FulcioOption {
-	return func(c *fulcioConfig) error { return c.settings.SetHTTPClient("WithFulcioHTTPClient", hc) }
-}
-
-// WithFulcioRetries sets how many times a request is attempted when it
-// fails in a way that is safe to retry: HTTP 429, most 5xx statuses, a
-// refused or reset connection, or an attempt that timed out. Other 4xx
-// statuses (a refused token, a bad request) are not retried. attempts must
-// be 1 (no retry) to 10. Default 4.
-func WithFulcioRetries(attempts int) FulcioOption {
-	return func(c *fulcioConfig) error { return c.settings.SetAttempts("WithFulcioRetries", attempts) }
-}
-
-// WithFulcioBackoff bounds the wait before a retry: before attempt n+1 the
-// client waits a random time below min(max, base*2^(n-1)) (full jitter), or
-// what Fulcio's Retry-After header asks, up to max. Default 200ms and 5s.
-func WithFulcioBackoff(base, max time.Duration) FulcioOption {
-	return func(c *fulcioConfig) error { return c.settings.SetBackoff("WithFulcioBackoff", base, max) }
-}
-
-// WithFulcioTimeout bounds each attempt, from sending the request to
-// reading the whole response; the context given to [Fulcio.Certificate]
-// bounds all of them. Default 30s.
-func WithFulcioTimeout(d time.Duration) FulcioOption {
-	return func(c *fulcioConfig) error { return c.settings.SetTimeout("WithFulcioTimeout", d) }
-}
-
-// WithFulcioProofOfPossession makes [Fulcio.Certificate] send the public key
-// with a signature over the ID token's challenge claim instead of the
-// default certificate signing request. The challenge is the token's email
-// claim if it has one, its subject otherwise. That is what Fulcio checks for
-// email issuers (the email) and every other issuer type (the subject), but
-// a token from a non-email issuer that carries an email claim will be
-// refused: prefer the default unless the CA cannot take CSRs.
-func WithFulcioProofOfPossession() FulcioOption {
-	return func(c *fulcioConfig) error {
-		c.pop = true
-		return c.once("WithFulcioProofOfPossession")
-	}
-}
-
-// WithFulcioAudience sets the audience ID tokens must be issued for; a
-// token whose aud claim does not include it is refused before it is sent.
-// Default "sigstore", what Fulcio's issuers are configured with.
-func WithFulcioAudience(audience string) FulcioOption {
-	return func(c *fulcioConfig) error {
-		if audience == "" {
-			return errors.New(`WithFulcioAudience(""): the audience must not be empty (omit the option for "sigstore")`)
-		}
-		c.audience = audience
-		return c.once("WithFulcioAudience")
-	}
-}
 
 // Fulcio obtains certificates from a Fulcio certificate authority (v2 API)
 // for keys, in exchange for an OIDC ID token: keyless signing, or a
@@ -200,8 +130,8 @@ func (f *Fulcio) store(k [sha256.Size]byte, chain []*x509.Certificate, now time.
 // Requests carry a certificate signing request by default (see
 // [WithFulcioProofOfPossession]); tokens must be issued for the audience
 // "sigstore" (see [WithFulcioAudience]); failed requests are retried as
-// [WithFulcioRetries] describes.
-func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, opts ...FulcioOption) (*Fulcio, error) {
+// [WithRetries] describes.
+func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, opts ...ServiceOption) (*Fulcio, error) {
 	if root == nil {
 		return nil, errors.New("signer: NewFulcio: nil trusted root")
 	}
@@ -215,22 +145,19 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("signer: NewFulcio: base URL %q: need an http(s) URL without user, query or fragment", baseURL)
 	}
-	c := &fulcioConfig{client: httpx.Client{Service: "fulcio"}, audience: oidctoken.DefaultAudience}
-	c.settings.Client = &c.client
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("signer: NewFulcio: option %d is nil", i)
-		}
-		if err := o(c); err != nil {
-			return nil, fmt.Errorf("signer: NewFulcio: %w", err)
-		}
+	c, err := httpx.Apply(httpx.ServiceFulcio, opts)
+	if err != nil {
+		return nil, fmt.Errorf("signer: NewFulcio: %w", err)
+	}
+	if c.Audience == "" {
+		c.Audience = oidctoken.DefaultAudience
 	}
 	return &Fulcio{
 		root:     root,
-		client:   fulcioclient.Client{HTTP: c.client, BaseURL: u.String()},
+		client:   fulcioclient.Client{HTTP: c.Client, BaseURL: u.String()},
 		tokens:   tokens,
-		pop:      c.pop,
-		audience: c.audience,
+		pop:      c.ProofOfPossession,
+		audience: c.Audience,
 	}, nil
 }
 

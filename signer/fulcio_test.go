@@ -29,11 +29,11 @@ import (
 var _ sign.CertificateProvider = (*signer.Fulcio)(nil)
 
 // fast keeps retries quick in tests.
-var fast = signer.WithFulcioBackoff(time.Millisecond, 2*time.Millisecond)
+var fast = signer.WithBackoff(time.Millisecond, 2*time.Millisecond)
 
-func newClient(t *testing.T, f *testFulcio, tokens signer.TokenSource, opts ...signer.FulcioOption) *signer.Fulcio {
+func newClient(t *testing.T, f *testFulcio, tokens signer.TokenSource, opts ...signer.ServiceOption) *signer.Fulcio {
 	t.Helper()
-	c, err := signer.NewFulcio(f.ca.trustedRoot(t), f.URL, tokens, append([]signer.FulcioOption{fast}, opts...)...)
+	c, err := signer.NewFulcio(f.ca.trustedRoot(t), f.URL, tokens, append([]signer.ServiceOption{fast}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestFulcioCertificate(t *testing.T) {
 	for _, form := range []string{"csr", "publicKey"} {
 		for name, key := range keys {
 			t.Run(form+"/"+name, func(t *testing.T) {
-				var opts []signer.FulcioOption
+				var opts []signer.ServiceOption
 				if form == "publicKey" {
 					opts = append(opts, signer.WithFulcioProofOfPossession())
 				}
@@ -169,13 +169,13 @@ func TestFulcioInvalidTokens(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		tok  string
-		opts []signer.FulcioOption
+		opts []signer.ServiceOption
 		want error
 	}{
 		{"expired", mintToken(t, "exp", time.Now().Add(-10*time.Minute).Unix()), nil, oidctoken.ErrExpired},
 		{"not yet valid", mintToken(t, "nbf", time.Now().Add(10*time.Minute).Unix()), nil, oidctoken.ErrNotYetValid},
 		{"wrong audience", mintToken(t, "aud", "other"), nil, oidctoken.ErrAudience},
-		{"default audience with WithFulcioAudience", mintToken(t), []signer.FulcioOption{signer.WithFulcioAudience("other")}, oidctoken.ErrAudience},
+		{"default audience with WithFulcioAudience", mintToken(t), []signer.ServiceOption{signer.WithFulcioAudience("other")}, oidctoken.ErrAudience},
 		{"no subject", mintToken(t, "sub", nil), nil, oidctoken.ErrMissingClaim},
 		{"no issuer", mintToken(t, "iss", nil), nil, oidctoken.ErrMissingClaim},
 		{"malformed", "not-a-token", nil, oidctoken.ErrMalformed},
@@ -215,7 +215,7 @@ func TestFulcioHTTP(t *testing.T) {
 	t.Run("500 until out of attempts", func(t *testing.T) {
 		f := newTestFulcio(t)
 		f.statuses = []int{500, 500, 500}
-		_, err := newClient(t, f, signer.StaticToken(mintToken(t)), signer.WithFulcioRetries(2)).Certificate(context.Background(), key)
+		_, err := newClient(t, f, signer.StaticToken(mintToken(t)), signer.WithRetries(2)).Certificate(context.Background(), key)
 		var se *signer.ServiceError
 		if !errors.As(err, &se) || se.StatusCode != 500 || se.Attempts != 2 || se.Service != "fulcio" || f.Calls() != 2 {
 			t.Fatalf("got %v after %d calls", err, f.Calls())
@@ -283,7 +283,7 @@ func TestNewFulcio(t *testing.T) {
 		root   *trustroot.TrustedRoot
 		url    string
 		tokens signer.TokenSource
-		opts   []signer.FulcioOption
+		opts   []signer.ServiceOption
 		want   string
 	}{
 		{"nil root", nil, f.URL, tokens, nil, "nil trusted root"},
@@ -292,14 +292,14 @@ func TestNewFulcio(t *testing.T) {
 		{"bad URL", root, "fulcio.example", tokens, nil, "base URL"},
 		{"URL with query", root, f.URL + "?x=1", tokens, nil, "base URL"},
 		{"ftp URL", root, "ftp://fulcio.example", tokens, nil, "base URL"},
-		{"nil option", root, f.URL, tokens, []signer.FulcioOption{nil}, "option 0 is nil"},
-		{"retries 0", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioRetries(0)}, "WithFulcioRetries(0)"},
-		{"retries 11", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioRetries(11)}, "WithFulcioRetries(11)"},
-		{"timeout", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioTimeout(0)}, "WithFulcioTimeout(0s)"},
-		{"backoff", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioBackoff(time.Second, time.Millisecond)}, "WithFulcioBackoff"},
-		{"nil client", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioHTTPClient(nil)}, "nil client"},
-		{"empty audience", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioAudience("")}, "WithFulcioAudience"},
-		{"twice", root, f.URL, tokens, []signer.FulcioOption{signer.WithFulcioRetries(2), signer.WithFulcioRetries(3)}, "WithFulcioRetries given twice"},
+		{"nil option", root, f.URL, tokens, []signer.ServiceOption{nil}, "option 0 is nil"},
+		{"retries 0", root, f.URL, tokens, []signer.ServiceOption{signer.WithRetries(0)}, "WithRetries(0)"},
+		{"retries 11", root, f.URL, tokens, []signer.ServiceOption{signer.WithRetries(11)}, "WithRetries(11)"},
+		{"timeout", root, f.URL, tokens, []signer.ServiceOption{signer.WithTimeout(0)}, "WithTimeout(0s)"},
+		{"backoff", root, f.URL, tokens, []signer.ServiceOption{signer.WithBackoff(time.Second, time.Millisecond)}, "WithBackoff"},
+		{"nil client", root, f.URL, tokens, []signer.ServiceOption{signer.WithHTTPClient(nil)}, "nil client"},
+		{"empty audience", root, f.URL, tokens, []signer.ServiceOption{signer.WithFulcioAudience("")}, "WithFulcioAudience"},
+		{"twice", root, f.URL, tokens, []signer.ServiceOption{signer.WithRetries(2), signer.WithRetries(3)}, "WithRetries given twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := signer.NewFulcio(tc.root, tc.url, tc.tokens, tc.opts...)
@@ -309,7 +309,7 @@ func TestNewFulcio(t *testing.T) {
 		})
 	}
 	c, err := signer.NewFulcio(root, f.URL+"/", signer.StaticToken(mintToken(t)),
-		signer.WithFulcioHTTPClient(f.Client()), signer.WithFulcioTimeout(5*time.Second), signer.WithFulcioRetries(1))
+		signer.WithHTTPClient(f.Client()), signer.WithTimeout(5*time.Second), signer.WithRetries(1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (g *githubToken) IDToken(ctx context.Context) (string, error) {
 // GET of $ACTIONS_ID_TOKEN_REQUEST_URL with the bearer token
 // $ACTIONS_ID_TOKEN_REQUEST_TOKEN, which GitHub sets for jobs with the
 // "id-token: write" permission. Without them it fails with an error saying
-// so. Requests are retried as [WithFulcioRetries] describes, with its
+// so. Requests are retried as [WithRetries] describes, with its
 // defaults; failures are *[ServiceError] values.
 func GitHubActionsToken() TokenSource {
 	return &githubToken{client: httpx.Client{Service: "GitHub Actions ID token"}}

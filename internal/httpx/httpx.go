@@ -378,3 +378,40 @@ func (s *Settings) SetTimeout(name string, d time.Duration) error {
 // Once records a setting of the caller's own, failing when it was given
 // before.
 func (s *Settings) Once(name string) error { return s.once(name) }
+
+// Config is what the service options of package signer (signer.ServiceOption,
+// taken by signer.NewFulcio and by package sign's Rekor and timestamp
+// authority clients) set.
+type Config struct {
+	Client   Client
+	Settings Settings
+	// Fulcio's own settings. FulcioOnly names the options given that set
+	// them, so that other services reject them by name.
+	ProofOfPossession bool
+	Audience          string
+	FulcioOnly        []string
+}
+
+// ServiceFulcio is the Service name of Fulcio clients; Apply accepts
+// Fulcio's own options only for it.
+const ServiceFulcio = "fulcio"
+
+// Apply returns the Config that opts make for service (a Client.Service
+// name). An option that is nil, fails, or applies to another service is an
+// error naming it.
+func Apply[O ~func(*Config) error](service string, opts []O) (*Config, error) {
+	c := &Config{Client: Client{Service: service}}
+	c.Settings.Client = &c.Client
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("option %d is nil", i)
+		}
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	if service != ServiceFulcio && len(c.FulcioOnly) > 0 {
+		return nil, fmt.Errorf("%s applies to Fulcio only", strings.Join(c.FulcioOnly, ", "))
+	}
+	return c, nil
+}

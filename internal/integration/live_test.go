@@ -49,7 +49,7 @@ func setup(t *testing.T) *env {
 }
 
 // fastRetries keeps fault tests short.
-var fastRetries = []sign.ServiceOption{sign.WithRetries(4), sign.WithBackoff(20*time.Millisecond, 200*time.Millisecond)}
+var fastRetries = []signer.ServiceOption{signer.WithRetries(4), signer.WithBackoff(20*time.Millisecond, 200*time.Millisecond)}
 
 func (e *env) rekorV1(t *testing.T, url string) sign.TransparencyLog {
 	return newLog(t, e.root, url, false)
@@ -60,7 +60,7 @@ func (e *env) rekorV2(t *testing.T, url string) sign.TransparencyLog {
 }
 
 // newLog returns a client of the Rekor v1 or v2 log at url, listed in root.
-func newLog(t *testing.T, root *trustroot.TrustedRoot, url string, v2 bool, opts ...sign.ServiceOption) sign.TransparencyLog {
+func newLog(t *testing.T, root *trustroot.TrustedRoot, url string, v2 bool, opts ...signer.ServiceOption) sign.TransparencyLog {
 	t.Helper()
 	newRekor := sign.NewRekor
 	if v2 {
@@ -73,7 +73,7 @@ func newLog(t *testing.T, root *trustroot.TrustedRoot, url string, v2 bool, opts
 	return l
 }
 
-func (e *env) tsa(t *testing.T, url string, opts ...sign.ServiceOption) sign.Timestamper {
+func (e *env) tsa(t *testing.T, url string, opts ...signer.ServiceOption) sign.Timestamper {
 	t.Helper()
 	ts, err := sign.NewTimestampAuthority(e.root, url, opts...)
 	if err != nil {
@@ -84,7 +84,7 @@ func (e *env) tsa(t *testing.T, url string, opts ...sign.ServiceOption) sign.Tim
 
 // fulcio returns a certificate provider that asks the stack's Fulcio with a
 // fresh token for alice@example.com each time.
-func (e *env) fulcio(t *testing.T, opts ...signer.FulcioOption) *signer.Fulcio {
+func (e *env) fulcio(t *testing.T, opts ...signer.ServiceOption) *signer.Fulcio {
 	t.Helper()
 	tok, err := e.s.Token(t.Context(), "alice", emailIssuerSAN)
 	if err != nil {
@@ -543,7 +543,7 @@ func newFaultProxy(t *testing.T, target string, configure func(*faultProxy)) *fa
 
 // rebase returns a trusted root in which the log or TSA at realURL is
 // reached through proxyURL: the same keys under another address.
-func (e *env) logVia(t *testing.T, realURL, proxyURL string, v2 bool, opts ...sign.ServiceOption) sign.TransparencyLog {
+func (e *env) logVia(t *testing.T, realURL, proxyURL string, v2 bool, opts ...signer.ServiceOption) sign.TransparencyLog {
 	t.Helper()
 	return newLog(t, e.rootWithLogURL(t, realURL, proxyURL), proxyURL, v2, opts...)
 }
@@ -630,7 +630,7 @@ func TestFaultSlowService(t *testing.T) {
 func TestFaultAttemptTimeout(t *testing.T) {
 	e := setup(t)
 	p := newFaultProxy(t, tsaBase(e), func(p *faultProxy) { p.delay = 2 * time.Second })
-	tsa := e.tsa(t, p.srv.URL+"/api/v1/timestamp", append(fastRetries[:0:0], sign.WithRetries(2), sign.WithTimeout(100*time.Millisecond))...)
+	tsa := e.tsa(t, p.srv.URL+"/api/v1/timestamp", append(fastRetries[:0:0], signer.WithRetries(2), signer.WithTimeout(100*time.Millisecond))...)
 	_, err := keyBuilder(t, sign.WithTimestamper(tsa)).SignArtifact(t.Context(), bytes.NewReader(artifact))
 	var se *signer.ServiceError
 	if !errors.As(err, &se) || se.Attempts != 2 {
@@ -653,7 +653,7 @@ func TestFaultServerErrorThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := signer.NewFulcio(e.root, fulP.srv.URL, signer.StaticToken(tok),
-		signer.WithFulcioRetries(4), signer.WithFulcioBackoff(20*time.Millisecond, 200*time.Millisecond))
+		signer.WithRetries(4), signer.WithBackoff(20*time.Millisecond, 200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
