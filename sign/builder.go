@@ -3,7 +3,6 @@ package sign
 import (
 	"context"
 	"crypto"
-	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -179,7 +178,7 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	if b.cfg.certs == nil {
 		return &Material{pub: pub, hint: b.cred.Hint(), keyDetails: details}, nil
 	}
-	chain, err := b.cfg.certs.Certificate(ctx, credentialSigner{b.cred, b.cfg.rand})
+	chain, err := b.cfg.certs.Certificate(ctx, b.cred)
 	if err != nil {
 		return nil, fmt.Errorf("sign: certificate provider: %w", err)
 	}
@@ -190,30 +189,6 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 		return nil, errors.New("sign: certificate provider returned a certificate for another key")
 	}
 	return &Material{pub: pub, leaf: chain[0], chain: chain, keyDetails: details}, nil
-}
-
-// credentialSigner lends a Credential's key to a CertificateProvider for a
-// proof of possession, without exposing the key itself.
-type credentialSigner struct {
-	c    *signer.Credential
-	rand io.Reader
-}
-
-func (s credentialSigner) Public() crypto.PublicKey { return s.c.PublicKey() }
-
-func (s credentialSigner) Sign(_ io.Reader, data []byte, opts crypto.SignerOpts) ([]byte, error) {
-	h := crypto.Hash(0)
-	if opts != nil {
-		h = opts.HashFunc()
-	}
-	_, isEd := s.c.PublicKey().(ed25519.PublicKey)
-	switch {
-	case isEd && h == 0:
-		return s.c.SignMessage(s.rand, data)
-	case h == s.c.HashFunc():
-		return s.c.SignDigest(s.rand, data)
-	}
-	return nil, fmt.Errorf("sign: the credential's key signs %v digests, not %v", s.c.HashFunc(), h)
 }
 
 // hashReader reads r to its end once, hashing it with h.

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/signer"
 )
 
 // A Timestamper obtains RFC 3161 timestamps from a timestamp authority.
@@ -56,15 +57,13 @@ type LogRequest struct {
 	KeyDetails string
 }
 
-// A CertificateProvider issues a certificate for a key, as Fulcio does for
-// keyless signing.
+// A CertificateProvider issues a certificate for a credential's key, as
+// Fulcio (signer.NewFulcio) does for keyless signing.
 //
-// Certificate returns the chain for key's public key, leaf first. key can
-// sign a proof of possession: its Sign method takes a digest made with the
-// credential's hash function (crypto.SignerOpts.HashFunc must match it),
-// or, for Ed25519 keys, a message with crypto.Hash(0). The bundle builder
-// checks that the leaf certifies key's public key; the leaf goes into the
-// bundle.
+// Certificate returns the chain for c's public key, leaf first. It may have
+// c sign a proof of possession (c.SignMessage, c.SignDigest). The bundle
+// builder checks that the leaf certifies c's public key; the leaf goes into
+// the bundle.
 type CertificateProvider interface {
-	Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Certificate, error)
+	Certificate(ctx context.Context, c *signer.Credential) ([]*x509.Certificate, error)
 }

@@ -35,7 +35,11 @@ func ExampleNewFulcio() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	chain, err := f.Certificate(context.Background(), key)
+	keyOnly, err := signer.FromKey(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	chain, err := f.Certificate(context.Background(), keyOnly)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -84,7 +88,11 @@ func ExampleStaticToken() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = f.Certificate(context.Background(), key)
+	cred, err := signer.FromKey(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = f.Certificate(context.Background(), cred)
 	fmt.Println(errors.Is(err, signer.ErrInvalidToken))
 	fmt.Println(err)
 	// Output:
@@ -119,5 +127,5 @@ func ExampleGitHubActionsToken() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = f // f.Certificate(ctx, key), or hand f to package sign as its CertificateProvider
+	_ = f // f.Certificate(ctx, cred), or hand f to package sign as its CertificateProvider
 }

@@ -162,10 +162,13 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 }
 
 // Certificate obtains an ID token from the token source, checks it (see
-// [TokenSource]), asks Fulcio for a certificate for key's public key, and
-// checks the answer before returning it.
+// [TokenSource]), asks Fulcio for a certificate for the credential's public
+// key, and checks the answer before returning it. A Fulcio is a
+// sign.CertificateProvider: a BundleBuilder calls Certificate with its
+// credential.
 //
-// The proof of possession is signed through key's Sign method only: as
+// The proof of possession is signed through the credential key's Sign
+// method only: as
 // part of a CSR (ECDSA with the curve's hash, RSA PKCS#1 v1.5 with SHA-256,
 // pure Ed25519), or, with [WithFulcioProofOfPossession], over the token's
 // challenge claim with the algorithm sigil's allow-list gives the key (the
@@ -180,22 +183,18 @@ func NewFulcio(root *trustroot.TrustedRoot, baseURL string, tokens TokenSource, 
 // [ErrInvalidCertificateResponse] describes; whether its identity is the
 // one wanted is the verifier's policy.
 //
-// Errors: a key outside sigil's allow-list wraps [ErrUnsupportedKey]; a
-// token that fails the checks wraps [ErrInvalidToken]; a failed request is
+// Errors: a token that fails the checks wraps [ErrInvalidToken]; a failed request is
 // a *[ServiceError] (a 4xx status other than 429 is not retried); a
 // response that fails a check wraps [ErrInvalidCertificateResponse].
 // Errors of the token source are returned wrapped.
-func (f *Fulcio) Certificate(ctx context.Context, key crypto.Signer) ([]*x509.Certificate, error) {
+func (f *Fulcio) Certificate(ctx context.Context, c *Credential) ([]*x509.Certificate, error) {
 	if f == nil || f.root == nil {
 		return nil, errors.New("signer: zero Fulcio; make one with NewFulcio")
 	}
-	if key == nil {
-		return nil, errors.New("signer: nil key")
+	if c == nil || c.key == nil {
+		return nil, errors.New("signer: nil or zero Credential (make one with FromKey)")
 	}
-	pub := key.Public()
-	if err := checkAllowed(pub); err != nil {
-		return nil, err
-	}
+	key, pub := c.key, c.pub
 	tok, err := f.tokens.IDToken(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("signer: getting an ID token: %w", err)

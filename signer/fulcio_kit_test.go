@@ -26,6 +26,7 @@ import (
 
 	"github.com/sigil-dev/sigil/internal/sct"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
@@ -321,3 +322,6 @@ func newToken(kv ...any) string {
 	s := must(jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT")))
 	return must(jwt.Signed(s).Claims(claims).Serialize())
 }
+
+// credOf makes a Credential of k, as a caller of Fulcio.Certificate does.
+func credOf(k crypto.Signer) *signer.Credential { return must(signer.FromKey(k)) }

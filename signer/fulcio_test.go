@@ -59,7 +59,7 @@ func TestFulcioCertificate(t *testing.T) {
 					opts = append(opts, signer.WithFulcioProofOfPossession())
 				}
 				c := newClient(t, f, signer.StaticToken(mintToken(t)), opts...)
-				chain, err := c.Certificate(context.Background(), key)
+				chain, err := c.Certificate(context.Background(), credOf(key))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +101,7 @@ func TestFulcioProofOfPossessionCI(t *testing.T) {
 	f := newTestFulcio(t)
 	tok := mintToken(t, "iss", "https://ci.sigil.test", "sub", "repo:org/app:ref:refs/heads/main", "email", nil)
 	c := newClient(t, f, signer.StaticToken(tok), signer.WithFulcioProofOfPossession())
-	if _, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); err != nil {
+	if _, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -140,7 +140,7 @@ func TestFulcioInvalidResponses(t *testing.T) {
 			tc.spoil(f)
 			tok := mintToken(t)
 			c := newClient(t, f, signer.StaticToken(tok))
-			chain, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256)))
+			chain, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256))))
 			if chain != nil || !errors.Is(err, signer.ErrInvalidCertificateResponse) || !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -150,7 +150,7 @@ func TestFulcioInvalidResponses(t *testing.T) {
 	// Without SCTs the leaf passes: the verifier's threshold decides.
 	f := newTestFulcio(t)
 	f.leaf.noSCT = true
-	if _, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); err != nil {
+	if _, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); err != nil {
 		t.Errorf("leaf without SCTs: %v", err)
 	}
 }
@@ -184,7 +184,7 @@ func TestFulcioInvalidTokens(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := f.Calls()
 			c := newClient(t, f, signer.StaticToken(tc.tok), tc.opts...)
-			_, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256)))
+			_, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256))))
 			if !errors.Is(err, signer.ErrInvalidToken) || !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -195,7 +195,7 @@ func TestFulcioInvalidTokens(t *testing.T) {
 		})
 	}
 	c := newClient(t, f, signer.StaticToken(mintToken(t, "aud", []string{"other", "x"})), signer.WithFulcioAudience("other"))
-	if _, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); err != nil {
+	if _, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); err != nil {
 		t.Errorf("WithFulcioAudience(other): %v", err)
 	}
 }
@@ -205,7 +205,7 @@ func TestFulcioHTTP(t *testing.T) {
 	t.Run("500 then success", func(t *testing.T) {
 		f := newTestFulcio(t)
 		f.statuses = []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
-		if _, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(context.Background(), key); err != nil {
+		if _, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(context.Background(), credOf(key)); err != nil {
 			t.Fatal(err)
 		}
 		if f.Calls() != 3 {
@@ -215,7 +215,7 @@ func TestFulcioHTTP(t *testing.T) {
 	t.Run("500 until out of attempts", func(t *testing.T) {
 		f := newTestFulcio(t)
 		f.statuses = []int{500, 500, 500}
-		_, err := newClient(t, f, signer.StaticToken(mintToken(t)), signer.WithRetries(2)).Certificate(context.Background(), key)
+		_, err := newClient(t, f, signer.StaticToken(mintToken(t)), signer.WithRetries(2)).Certificate(context.Background(), credOf(key))
 		var se *signer.ServiceError
 		if !errors.As(err, &se) || se.StatusCode != 500 || se.Attempts != 2 || se.Service != "fulcio" || f.Calls() != 2 {
 			t.Fatalf("got %v after %d calls", err, f.Calls())
@@ -226,7 +226,7 @@ func TestFulcioHTTP(t *testing.T) {
 			f := newTestFulcio(t)
 			f.statuses = []int{code}
 			tok := mintToken(t)
-			_, err := newClient(t, f, signer.StaticToken(tok)).Certificate(context.Background(), key)
+			_, err := newClient(t, f, signer.StaticToken(tok)).Certificate(context.Background(), credOf(key))
 			var se *signer.ServiceError
 			if !errors.As(err, &se) || se.StatusCode != code || f.Calls() != 1 {
 				t.Fatalf("got %v after %d calls, want one %d", err, f.Calls(), code)
@@ -238,7 +238,7 @@ func TestFulcioHTTP(t *testing.T) {
 		f := newTestFulcio(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(ctx, key)
+		_, err := newClient(t, f, signer.StaticToken(mintToken(t))).Certificate(ctx, credOf(key))
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
 		}
@@ -249,26 +249,27 @@ func TestFulcioKeysAndSources(t *testing.T) {
 	f := newTestFulcio(t)
 	c := newClient(t, f, signer.StaticToken(mintToken(t)))
 	p224 := must(ecdsa.GenerateKey(elliptic.P224(), rand.Reader))
-	if _, err := c.Certificate(context.Background(), p224); !errors.Is(err, signer.ErrUnsupportedKey) {
+	// A Credential holds only allowed keys: a P-224 key never reaches Fulcio.
+	if _, err := signer.FromKey(p224); !errors.Is(err, signer.ErrUnsupportedKey) {
 		t.Errorf("P-224 key: %v", err)
 	}
 	if _, err := c.Certificate(context.Background(), nil); err == nil {
-		t.Error("nil key accepted")
+		t.Error("nil credential accepted")
 	}
 	boom := errors.New("boom")
 	c = newClient(t, f, signer.TokenFunc(func(context.Context) (string, error) { return "", boom }))
-	if _, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); !errors.Is(err, boom) {
+	if _, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); !errors.Is(err, boom) {
 		t.Errorf("token source error: %v", err)
 	}
 	// A key whose Sign method returns a bad proof of possession is caught
 	// before the request.
 	before := f.Calls()
 	c = newClient(t, f, signer.StaticToken(mintToken(t)), signer.WithFulcioProofOfPossession())
-	if _, err := c.Certificate(context.Background(), badSigner{must(signer.Generate(signer.ECDSAP256))}); err == nil || f.Calls() != before {
+	if _, err := c.Certificate(context.Background(), credOf(badSigner{must(signer.Generate(signer.ECDSAP256))})); err == nil || f.Calls() != before {
 		t.Errorf("bad proof of possession: %v, %d requests", err, f.Calls()-before)
 	}
 	var zero signer.Fulcio
-	if _, err := zero.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); err == nil {
+	if _, err := zero.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); err == nil {
 		t.Error("zero Fulcio worked")
 	}
 }
@@ -313,7 +314,7 @@ func TestNewFulcio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))); err != nil {
+	if _, err := c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))); err != nil {
 		t.Errorf("trailing slash and options: %v", err)
 	}
 }
@@ -398,23 +399,23 @@ func TestFulcioCertificateReuse(t *testing.T) {
 	tok := mintToken(t)
 	c := newClient(t, f, signer.StaticToken(tok))
 	key := must(signer.Generate(signer.ECDSAP256))
-	first := must(c.Certificate(context.Background(), key))
-	again := must(c.Certificate(context.Background(), key))
+	first := must(c.Certificate(context.Background(), credOf(key)))
+	again := must(c.Certificate(context.Background(), credOf(key)))
 	if f.Calls() != 1 || !again[0].Equal(first[0]) {
 		t.Fatalf("second call for the same key and token: %d requests, same leaf %v", f.Calls(), again[0].Equal(first[0]))
 	}
 	// The returned slice is the caller's own.
 	again[0] = nil
-	if third := must(c.Certificate(context.Background(), key)); third[0] == nil || f.Calls() != 1 {
+	if third := must(c.Certificate(context.Background(), credOf(key))); third[0] == nil || f.Calls() != 1 {
 		t.Fatalf("cached chain was modified through a returned slice, or re-requested (%d requests)", f.Calls())
 	}
 
-	must(c.Certificate(context.Background(), must(signer.Generate(signer.ECDSAP256))))
+	must(c.Certificate(context.Background(), credOf(must(signer.Generate(signer.ECDSAP256)))))
 	if f.Calls() != 2 {
 		t.Fatalf("another key: %d requests, want 2", f.Calls())
 	}
 	other := newClient(t, f, signer.StaticToken(mintToken(t, "email", "bob@example.com")))
-	if got := must(other.Certificate(context.Background(), key)); f.Calls() != 3 || got[0].EmailAddresses[0] != "bob@example.com" {
+	if got := must(other.Certificate(context.Background(), credOf(key))); f.Calls() != 3 || got[0].EmailAddresses[0] != "bob@example.com" {
 		t.Fatalf("another token: %d requests, SAN %v", f.Calls(), got[0].EmailAddresses)
 	}
 
@@ -424,8 +425,8 @@ func TestFulcioCertificateReuse(t *testing.T) {
 	f.mu.Unlock()
 	short := newClient(t, f, signer.StaticToken(tok))
 	k2 := must(signer.Generate(signer.ECDSAP256))
-	must(short.Certificate(context.Background(), k2))
-	must(short.Certificate(context.Background(), k2))
+	must(short.Certificate(context.Background(), credOf(k2)))
+	must(short.Certificate(context.Background(), credOf(k2)))
 	if f.Calls() != 5 {
 		t.Fatalf("short-lived leaf: %d requests, want 5", f.Calls())
 	}

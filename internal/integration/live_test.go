@@ -765,7 +765,11 @@ func TestFaultTamperedResponses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chain, err := f.Certificate(t.Context(), other)
+		otherCred, err := signer.FromKey(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain, err := f.Certificate(t.Context(), otherCred)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -334,7 +334,7 @@ func TestLoginProviderDownRealStack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.Certificate(t.Context(), newKey(t, "p256"))
+		_, err = f.Certificate(t.Context(), credential(t, newKey(t, "p256")))
 		loginStep(t, err, "discovery", signer.ErrProviderUnavailable)
 	}
 }
