@@ -111,9 +111,8 @@ func WithSelfCheck(check func(b *bundle.Bundle, alg crypto.Hash, digest []byte) 
 // WithRand sets the source of randomness passed to the credential's key
 // when it signs the bundle's signature (a CertificateProvider signs its
 // proof of possession as it chooses). Keys from the standard library ignore
-// it since Go 1.26 and
-// always use a secure source; other crypto.Signer implementations may use
-// it. It applies to NewBundleBuilder only. Default: crypto/rand.Reader.
+// it since Go 1.26 and always use a secure source; other crypto.Signer
+// implementations may use it. It applies to NewBundleBuilder only. Default: crypto/rand.Reader.
 func WithRand(r io.Reader) Option {
 	return func(c *config) error {
 		if r == nil {
