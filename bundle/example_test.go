@@ -110,3 +110,20 @@ func ExampleNew() {
 	// 0.3 true release-key-2026
 	// true
 }
+
+// ParseTlogEntry reads the entry a Rekor v2 log returns for an append, with
+// the structural checks of a bundle's entries; a client then verifies it
+// against the trusted log (sign.NewRekorV2 does).
+func ExampleParseTlogEntry() {
+	data, err := os.ReadFile("../scripts/services/samples/rekor2-response.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	e, err := bundle.ParseTlogEntry(data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(e.Kind, e.KindVersion, e.LogIndex, e.Proof.TreeSize, e.SET == nil)
+	// Output:
+	// hashedrekord 0.0.2 0 1 true
+}

@@ -32,9 +32,6 @@ import (
 	"strings"
 	"time"
 
-	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/dsse"
@@ -436,44 +433,10 @@ func V2Request(r *Request) ([]byte, error) {
 	}{hr{digest, sigT{sig, v}}})
 }
 
-var protoJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
-
 // ParseV2Response parses a Rekor v2 response, a protojson
-// TransparencyLogEntry. It checks the shape only, nothing cryptographic.
-func ParseV2Response(data []byte) (*bundle.TlogEntry, error) {
-	var pe protorekor.TransparencyLogEntry
-	if err := protoJSON.Unmarshal(data, &pe); err != nil {
-		return nil, err
-	}
-	p := pe.GetInclusionProof()
-	switch {
-	case len(pe.GetLogId().GetKeyId()) == 0:
-		return nil, errors.New("missing log ID")
-	case pe.GetKindVersion() == nil:
-		return nil, errors.New("missing kind and version")
-	case len(pe.GetCanonicalizedBody()) == 0 || len(pe.GetCanonicalizedBody()) > limits.MaxEntryBodySize:
-		return nil, fmt.Errorf("entry body of %d bytes", len(pe.GetCanonicalizedBody()))
-	case pe.GetLogIndex() < 0:
-		return nil, errors.New("negative log index")
-	case p == nil || p.GetCheckpoint().GetEnvelope() == "":
-		return nil, errors.New("missing inclusion proof")
-	case len(p.GetHashes()) > limits.MaxInclusionProofHashes || len(p.GetCheckpoint().GetEnvelope()) > limits.MaxCheckpointSize:
-		return nil, errors.New("inclusion proof over the size limits")
-	}
-	e := &bundle.TlogEntry{
-		LogIndex: pe.GetLogIndex(), LogID: pe.GetLogId().GetKeyId(),
-		Kind: pe.GetKindVersion().GetKind(), KindVersion: pe.GetKindVersion().GetVersion(),
-		IntegratedTime: pe.GetIntegratedTime(), Body: pe.GetCanonicalizedBody(),
-		Proof: &bundle.InclusionProof{
-			LogIndex: p.GetLogIndex(), TreeSize: p.GetTreeSize(), RootHash: p.GetRootHash(),
-			Hashes: p.GetHashes(), Checkpoint: []byte(p.GetCheckpoint().GetEnvelope()),
-		},
-	}
-	if sp := pe.GetInclusionPromise(); sp != nil {
-		e.SET = sp.GetSignedEntryTimestamp()
-	}
-	return e, nil
-}
+// TransparencyLogEntry, as bundle.ParseTlogEntry does: the shape only,
+// nothing cryptographic.
+func ParseV2Response(data []byte) (*bundle.TlogEntry, error) { return bundle.ParseTlogEntry(data) }
 
 func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
 	body, err := V2Request(r)
