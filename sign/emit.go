@@ -28,8 +28,10 @@ func finish(ctx context.Context, cfg *config, m *Material, msg *bundle.MessageSi
 		if err != nil {
 			return nil, fmt.Errorf("sign: timestamper %d: %w", i, err)
 		}
-		if err := checkTimestamp(der, sig); err != nil {
-			return nil, fmt.Errorf("sign: timestamper %d: %w", i, err)
+		if _, checked := t.(*tsaClient); !checked {
+			if err := checkTimestamp(der, sig); err != nil {
+				return nil, fmt.Errorf("sign: timestamper %d: %w", i, err)
+			}
 		}
 		parts.RFC3161Timestamps = append(parts.RFC3161Timestamps, der)
 	}
@@ -70,8 +72,10 @@ func signatureOf(msg *bundle.MessageSignature, env *bundle.Envelope) []byte {
 	return env.Signature
 }
 
-// checkTimestamp checks that der is a timestamp response over sig. Whether
-// its authority is trusted is for verifiers to decide.
+// checkTimestamp checks that der, from a Timestamper of the caller's own, is
+// a timestamp response over sig. Whether its authority is trusted is for
+// verifiers to decide. (sigil's own client, NewTimestampAuthority, has
+// checked that and more of the response it parsed; it is not parsed again.)
 func checkTimestamp(der, sig []byte) error {
 	tok, err := rfc3161.Parse(der)
 	if err != nil {

@@ -1,14 +1,10 @@
 package sign
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
-	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/httpx"
-	"github.com/sigil-dev/sigil/internal/rekorclient"
-	"github.com/sigil-dev/sigil/internal/tsaclient"
 	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -28,23 +24,7 @@ var ErrInvalidResponse = errors.New("sign: invalid response")
 // P-521 envelopes cannot be logged there), and Rekor v2 logs an envelope
 // as a digest of its PAE (so envelopes signed with pure Ed25519 cannot be
 // logged there). Use another key type or another log version.
-var ErrUnsupportedByLog = rekorclient.ErrUnsupported
-
-// invalidResponse marks a client's validation error with ErrInvalidResponse.
-type invalidResponse struct{ err error }
-
-func (e *invalidResponse) Error() string   { return "sign: " + e.err.Error() }
-func (e *invalidResponse) Unwrap() []error { return []error{ErrInvalidResponse, e.err} }
-
-// serviceErr returns a client's error, marking validation failures.
-func serviceErr(err error) error {
-	var rc *rekorclient.CheckError
-	var tc *tsaclient.CheckError
-	if errors.As(err, &rc) || errors.As(err, &tc) {
-		return &invalidResponse{err}
-	}
-	return err
-}
+var ErrUnsupportedByLog = errors.New("sign: the log cannot record this signature")
 
 // NewRekor returns a client of the Rekor v1 log (rekor-server) at baseURL,
 // such as "https://rekor.sigstore.dev". The log must be listed in root's
@@ -67,7 +47,7 @@ func serviceErr(err error) error {
 // signer.ServiceOption. The client is
 // safe for concurrent use.
 func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...signer.ServiceOption) (TransparencyLog, error) {
-	return newRekor(root, baseURL, rekorclient.V1, "rekor", opts)
+	return newRekor(root, baseURL, rekorV1, "rekor", opts)
 }
 
 // NewRekorV2 returns a client of the Rekor v2 log (rekor-tiles) at
@@ -94,10 +74,10 @@ func NewRekor(root *trustroot.TrustedRoot, baseURL string, opts ...signer.Servic
 // entry is in a published checkpoint, which can take seconds: the default
 // attempt timeout of 30s leaves room for it.
 func NewRekorV2(root *trustroot.TrustedRoot, baseURL string, opts ...signer.ServiceOption) (TransparencyLog, error) {
-	return newRekor(root, baseURL, rekorclient.V2, "rekor v2", opts)
+	return newRekor(root, baseURL, rekorV2, "rekor v2", opts)
 }
 
-func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version, service string, opts []signer.ServiceOption) (TransparencyLog, error) {
+func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorVersion, service string, opts []signer.ServiceOption) (TransparencyLog, error) {
 	if root == nil {
 		return nil, fmt.Errorf("sign: %s: nil trusted root", service)
 	}
@@ -114,25 +94,9 @@ func newRekor(root *trustroot.TrustedRoot, baseURL string, v rekorclient.Version
 	if err != nil {
 		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}
-	c, err := rekorclient.New(&cfg.Client, baseURL, v, logs)
+	c, err := newRekorClient(&cfg.Client, baseURL, v, logs)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}
-	return &rekorLog{c: c}, nil
-}
-
-type rekorLog struct{ c *rekorclient.Client }
-
-func (l *rekorLog) Append(ctx context.Context, e *LogRequest) (*bundle.TlogEntry, error) {
-	if e == nil {
-		return nil, errors.New("sign: nil LogRequest")
-	}
-	te, err := l.c.Append(ctx, &rekorclient.Request{
-		Message: e.Message, Envelope: e.Envelope, Certificate: e.Certificate, PublicKey: e.PublicKey,
-		KeyDetails: e.KeyDetails,
-	})
-	if err != nil {
-		return nil, serviceErr(err)
-	}
-	return te, nil
+	return c, nil
 }

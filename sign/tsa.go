@@ -1,14 +1,11 @@
 package sign
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
-	"github.com/sigil-dev/sigil/internal/tsaclient"
 	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -45,23 +42,10 @@ func NewTimestampAuthority(root *trustroot.TrustedRoot, tsaURL string, opts ...s
 	if err != nil {
 		return nil, fmt.Errorf("sign: %s: %w", service, err)
 	}
-	cfg.Client.MaxResponse = tsaclient.MaxResponse
+	cfg.Client.MaxResponse = tsaMaxResponse
 	var tsas []*rfc3161.Authority
 	for _, t := range root.TimestampAuthorities() {
 		tsas = append(tsas, rfc3161.NewAuthority(t))
 	}
-	return &timestampAuthority{c: &tsaclient.Client{HTTP: &cfg.Client, URL: tsaURL, TSAs: tsas}}, nil
-}
-
-type timestampAuthority struct{ c *tsaclient.Client }
-
-func (t *timestampAuthority) Timestamp(ctx context.Context, signature []byte) ([]byte, error) {
-	if len(signature) == 0 {
-		return nil, errors.New("sign: timestamp authority: empty signature")
-	}
-	der, err := t.c.Timestamp(ctx, signature)
-	if err != nil {
-		return nil, serviceErr(err)
-	}
-	return der, nil
+	return &tsaClient{HTTP: &cfg.Client, URL: tsaURL, TSAs: tsas}, nil
 }

@@ -79,9 +79,7 @@ func (g graph) forbiddenPaths(from string, boundary, forbidden []string) [][]str
 var networkClients = []string{
 	"net/http", "net/rpc", "crypto/tls", "net/smtp",
 	module + "/internal/httpx",
-	module + "/internal/rekorclient",
 	module + "/internal/fulcioclient",
-	module + "/internal/tsaclient",
 	module + "/monitor",
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher",
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater",

@@ -1,5 +1,5 @@
 // Package tlogcheck holds the transparency-log checks that both the verifier
-// (package verify) and the Rekor clients (internal/rekorclient) run on a
+// (package verify) and the Rekor clients (package sign) run on a
 // log entry: the signed entry timestamp (SET, Rekor v1's inclusion promise)
 // and the inclusion proof with its signed checkpoint.
 //

@@ -1,4 +1,4 @@
-package tsaclient
+package sign
 
 import (
 	"bytes"
@@ -14,23 +14,16 @@ import (
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
-	"github.com/sigil-dev/sigil/internal/samples"
 	"github.com/sigil-dev/sigil/trustroot"
 )
-
-// read returns a sample recorded from a local Sigstore stack.
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	return samples.Read(t, name)
-}
 
 // recordedNonce is the nonce of tsa-request.tsq, which tsa-response.tsr
 // echoes.
 var recordedNonce = []byte{0x5e, 0xfe, 0x98, 0x50, 0xa7, 0x5e, 0xaf, 0x00}
 
-func sampleRoot(t testing.TB) *trustroot.TrustedRoot {
+func tsaSampleRoot(t testing.TB) *trustroot.TrustedRoot {
 	t.Helper()
-	r, err := trustroot.ParseJSON(read(t, "trusted_root.json"))
+	r, err := trustroot.ParseJSON(readSample(t, "trusted_root.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +31,7 @@ func sampleRoot(t testing.TB) *trustroot.TrustedRoot {
 }
 
 // server replays the recorded response and keeps the requests it gets.
-func server(t *testing.T, status int, body []byte, got *[]byte) string {
+func tsaTestServer(t *testing.T, status int, body []byte, got *[]byte) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Content-Type") != "application/timestamp-query" || r.Method != http.MethodPost {
@@ -57,33 +50,33 @@ func server(t *testing.T, status int, body []byte, got *[]byte) string {
 	return srv.URL + "/api/v1/timestamp"
 }
 
-func client(url string, root *trustroot.TrustedRoot, nonce []byte) *Client {
-	return &Client{
+func tsaTestClient(url string, root *trustroot.TrustedRoot, nonce []byte) *tsaClient {
+	return &tsaClient{
 		HTTP: &httpx.Client{Service: "timestamp authority", Attempts: 1},
 		URL:  url, TSAs: authorities(root.TimestampAuthorities()), Rand: bytes.NewReader(nonce),
 	}
 }
 
-func TestReplay(t *testing.T) {
+func TestTSAReplay(t *testing.T) {
 	var got []byte
-	url := server(t, http.StatusCreated, read(t, "tsa-response.tsr"), &got)
-	c := client(url, sampleRoot(t), recordedNonce)
-	der, err := c.Timestamp(context.Background(), read(t, "artifact.sig"))
+	url := tsaTestServer(t, http.StatusCreated, readSample(t, "tsa-response.tsr"), &got)
+	c := tsaTestClient(url, tsaSampleRoot(t), recordedNonce)
+	der, err := c.Timestamp(context.Background(), readSample(t, "artifact.sig"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(der, read(t, "tsa-response.tsr")) {
+	if !bytes.Equal(der, readSample(t, "tsa-response.tsr")) {
 		t.Error("response not returned as received")
 	}
 	// The request is byte for byte what openssl ts -query made.
-	if !bytes.Equal(got, read(t, "tsa-request.tsq")) {
-		t.Errorf("request %x\nwant    %x", got, read(t, "tsa-request.tsq"))
+	if !bytes.Equal(got, readSample(t, "tsa-request.tsq")) {
+		t.Errorf("request %x\nwant    %x", got, readSample(t, "tsa-request.tsq"))
 	}
 }
 
-func TestInvalidResponses(t *testing.T) {
-	resp := read(t, "tsa-response.tsr")
-	sig := read(t, "artifact.sig")
+func TestTSAInvalidResponses(t *testing.T) {
+	resp := readSample(t, "tsa-response.tsr")
+	sig := readSample(t, "artifact.sig")
 	other, err := trustroot.PublicGood()
 	if err != nil {
 		t.Fatal(err)
@@ -94,23 +87,23 @@ func TestInvalidResponses(t *testing.T) {
 		sig   []byte
 		nonce []byte
 		root  *trustroot.TrustedRoot
-		want  Check
+		want  tsaCheck
 		cause error
 	}{
-		{"not DER", []byte("<html>"), sig, recordedNonce, nil, CheckResponse, rfc3161.ErrMalformed},
-		{"truncated", resp[:len(resp)-1], sig, recordedNonce, nil, CheckResponse, rfc3161.ErrMalformed},
-		{"different imprint", resp, append(bytes.Clone(sig), 0), recordedNonce, nil, CheckImprint, nil},
-		{"different nonce", resp, sig, []byte{1, 2, 3, 4, 5, 6, 7, 8}, nil, CheckNonce, nil},
-		{"untrusted signer", resp, sig, recordedNonce, other, CheckSigner, nil},
+		{"not DER", []byte("<html>"), sig, recordedNonce, nil, tsaCheckResponse, rfc3161.ErrMalformed},
+		{"truncated", resp[:len(resp)-1], sig, recordedNonce, nil, tsaCheckResponse, rfc3161.ErrMalformed},
+		{"different imprint", resp, append(bytes.Clone(sig), 0), recordedNonce, nil, tsaCheckImprint, nil},
+		{"different nonce", resp, sig, []byte{1, 2, 3, 4, 5, 6, 7, 8}, nil, tsaCheckNonce, nil},
+		{"untrusted signer", resp, sig, recordedNonce, other, tsaCheckSigner, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := tc.root
 			if root == nil {
-				root = sampleRoot(t)
+				root = tsaSampleRoot(t)
 			}
-			c := client(server(t, http.StatusOK, tc.resp, nil), root, tc.nonce)
+			c := tsaTestClient(tsaTestServer(t, http.StatusOK, tc.resp, nil), root, tc.nonce)
 			der, err := c.Timestamp(context.Background(), tc.sig)
-			var ce *CheckError
+			var ce *tsaCheckError
 			if !errors.As(err, &ce) || ce.Check != tc.want {
 				t.Fatalf("Timestamp: %v, want a %q check error", err, tc.want)
 			}
@@ -120,7 +113,7 @@ func TestInvalidResponses(t *testing.T) {
 			if tc.cause != nil && !errors.Is(err, tc.cause) {
 				t.Errorf("error %v does not wrap %v", err, tc.cause)
 			}
-			if !strings.HasPrefix(err.Error(), "timestamp authority: invalid response: "+string(tc.want)) {
+			if !errors.Is(err, ErrInvalidResponse) || !strings.HasPrefix(err.Error(), "sign: timestamp authority: invalid response: "+string(tc.want)) {
 				t.Errorf("error %q does not name the service and the check", err)
 			}
 		})
@@ -130,43 +123,43 @@ func TestInvalidResponses(t *testing.T) {
 // TestSignerWindow checks that a TSA whose trusted-root validity does not
 // cover the token's time is not trusted for it.
 func TestSignerWindow(t *testing.T) {
-	root := sampleRoot(t)
-	tok, err := rfc3161.Parse(read(t, "tsa-response.tsr"))
+	root := tsaSampleRoot(t)
+	tok, err := rfc3161.Parse(readSample(t, "tsa-response.tsr"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ca := *root.TimestampAuthorities()[0]
 	ca.ValidFor.Start = tok.GenTime.Add(1)
-	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities([]*trustroot.CertificateAuthority{&ca})}
-	_, err = c.Check(read(t, "tsa-response.tsr"), read(t, "artifact.sig"), new(big.Int).SetBytes(recordedNonce))
-	var ce *CheckError
-	if !errors.As(err, &ce) || ce.Check != CheckSigner || !strings.Contains(err.Error(), "validity window") {
+	c := &tsaClient{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities([]*trustroot.CertificateAuthority{&ca})}
+	_, err = c.check(readSample(t, "tsa-response.tsr"), readSample(t, "artifact.sig"), new(big.Int).SetBytes(recordedNonce))
+	var ce *tsaCheckError
+	if !errors.As(err, &ce) || ce.Check != tsaCheckSigner || !strings.Contains(err.Error(), "validity window") {
 		t.Fatalf("Check: %v, want a signer check error about the validity window", err)
 	}
 }
 
-func TestRequest(t *testing.T) {
-	d := sha256.Sum256(read(t, "artifact.sig"))
-	if got := Request(d[:], new(big.Int).SetBytes(recordedNonce)); !bytes.Equal(got, read(t, "tsa-request.tsq")) {
+func TestTSARequest(t *testing.T) {
+	d := sha256.Sum256(readSample(t, "artifact.sig"))
+	if got := tsaRequest(d[:], new(big.Int).SetBytes(recordedNonce)); !bytes.Equal(got, readSample(t, "tsa-request.tsq")) {
 		t.Errorf("request %x", got)
 	}
 	// A nonce whose top bit is set stays positive.
 	n := new(big.Int).SetBytes([]byte{0xff, 1, 2, 3, 4, 5, 6, 7})
-	if got := Request(d[:], n); !bytes.Contains(got, []byte{0x02, 0x09, 0x00, 0xff}) {
+	if got := tsaRequest(d[:], n); !bytes.Contains(got, []byte{0x02, 0x09, 0x00, 0xff}) {
 		t.Errorf("request %x does not encode a positive nonce", got)
 	}
 }
 
 func TestNonceSource(t *testing.T) {
-	c := &Client{Rand: bytes.NewReader(make([]byte, 8))}
+	c := &tsaClient{Rand: bytes.NewReader(make([]byte, 8))}
 	if _, err := c.nonce(); err == nil {
 		t.Error("zero nonce accepted")
 	}
-	c = &Client{Rand: bytes.NewReader(nil)}
+	c = &tsaClient{Rand: bytes.NewReader(nil)}
 	if _, err := c.nonce(); err == nil {
 		t.Error("failing source accepted")
 	}
-	c = &Client{}
+	c = &tsaClient{}
 	a, _ := c.nonce()
 	b, _ := c.nonce()
 	if a == nil || a.Cmp(b) == 0 {
@@ -174,18 +167,18 @@ func TestNonceSource(t *testing.T) {
 	}
 }
 
-// FuzzCheck feeds arbitrary responses to the validation: it never panics,
+// FuzzTSACheck feeds arbitrary responses to the validation: it never panics,
 // and a response it accepts carries our imprint and nonce.
-func FuzzCheck(f *testing.F) {
-	f.Add(read(f, "tsa-response.tsr"))
-	c := &Client{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities(sampleRoot(f).TimestampAuthorities())}
-	sig := read(f, "artifact.sig")
+func FuzzTSACheck(f *testing.F) {
+	f.Add(readSample(f, "tsa-response.tsr"))
+	c := &tsaClient{HTTP: &httpx.Client{Service: "timestamp authority"}, TSAs: authorities(tsaSampleRoot(f).TimestampAuthorities())}
+	sig := readSample(f, "artifact.sig")
 	nonce := new(big.Int).SetBytes(recordedNonce)
 	want := sha256.Sum256(sig)
 	f.Fuzz(func(t *testing.T, der []byte) {
-		tok, err := c.Check(der, sig, nonce)
+		tok, err := c.check(der, sig, nonce)
 		if err != nil {
-			var ce *CheckError
+			var ce *tsaCheckError
 			if tok != nil || !errors.As(err, &ce) {
 				t.Fatalf("token %v with error %v", tok, err)
 			}

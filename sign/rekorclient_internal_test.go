@@ -1,4 +1,4 @@
-package rekorclient
+package sign
 
 import (
 	"bytes"
@@ -26,8 +26,8 @@ import (
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// read returns a sample recorded from a local Sigstore stack.
-func read(t testing.TB, name string) []byte {
+// readSample returns a sample recorded from a local Sigstore stack.
+func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	return samples.Read(t, name)
 }
@@ -46,8 +46,8 @@ func load(t testing.TB) *fixture {
 	return &fixture{root: samples.Root(t), cert: ev.Certificate, pub: ev.PublicKey, sig: ev.Signature, digest: ev.Digest}
 }
 
-func (f *fixture) request(withCert bool) *Request {
-	r := &Request{
+func (f *fixture) request(withCert bool) *LogRequest {
+	r := &LogRequest{
 		Message:   &bundle.MessageSignature{DigestAlgorithm: crypto.SHA256, Digest: f.digest, Signature: f.sig},
 		PublicKey: f.pub,
 	}
@@ -86,15 +86,15 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // client returns a client of the log recorded at sampleBase, served by h.
-func (f *fixture) client(t *testing.T, v Version, sampleBase string, h http.Handler) *Client {
+func (f *fixture) client(t *testing.T, v rekorVersion, sampleBase string, h http.Handler) *rekorClient {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	name := "rekor"
-	if v == V2 {
+	if v == rekorV2 {
 		name = "rekor v2"
 	}
-	c, err := New(&httpx.Client{Service: name, Attempts: 1}, srv.URL, v, f.logs(sampleBase))
+	c, err := newRekorClient(&httpx.Client{Service: name, Attempts: 1}, srv.URL, v, f.logs(sampleBase))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,13 +125,13 @@ func jsonEqual(t *testing.T, got, want []byte) {
 
 func TestReplayV1(t *testing.T) {
 	f := load(t)
-	rp := &replay{status: http.StatusCreated, body: read(t, "rekor1-response.json")}
-	c := f.client(t, V1, v1Base, rp)
+	rp := &replay{status: http.StatusCreated, body: readSample(t, "rekor1-response.json")}
+	c := f.client(t, rekorV1, v1Base, rp)
 	e, err := c.Append(context.Background(), f.request(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	jsonEqual(t, rp.got[0], read(t, "rekor1-request.json"))
+	jsonEqual(t, rp.got[0], readSample(t, "rekor1-request.json"))
 	if e.Kind != "hashedrekord" || e.KindVersion != "0.0.1" || e.SET == nil || e.Proof == nil || e.IntegratedTime != 1795318376 {
 		t.Errorf("entry %+v", e)
 	}
@@ -147,13 +147,13 @@ func TestReplayV2(t *testing.T) {
 		{"public key", "rekor2-pubkey-request.json", "rekor2-pubkey-response.json", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rp := &replay{status: http.StatusCreated, body: read(t, tc.resp)}
-			c := f.client(t, V2, v2Base, rp)
+			rp := &replay{status: http.StatusCreated, body: readSample(t, tc.resp)}
+			c := f.client(t, rekorV2, v2Base, rp)
 			e, err := c.Append(context.Background(), f.request(tc.cert))
 			if err != nil {
 				t.Fatal(err)
 			}
-			jsonEqual(t, rp.got[0], read(t, tc.req))
+			jsonEqual(t, rp.got[0], readSample(t, tc.req))
 			if e.Kind != "hashedrekord" || e.KindVersion != "0.0.2" || e.SET != nil || e.IntegratedTime != 0 || e.Proof == nil {
 				t.Errorf("entry %+v", e)
 			}
@@ -198,87 +198,87 @@ func foreignCheckpoint(text, name string, logID []byte) string {
 	return text + "\n\u2014 " + name + " " + base64.StdEncoding.EncodeToString(append(logID[:4:4], sig...)) + "\n"
 }
 
-func TestInvalidResponses(t *testing.T) {
+func TestLogInvalidResponses(t *testing.T) {
 	f := load(t)
-	v1 := read(t, "rekor1-response.json")
-	v2 := read(t, "rekor2-pubkey-response.json")
+	v1 := readSample(t, "rekor1-response.json")
+	v2 := readSample(t, "rekor2-pubkey-response.json")
 	v2LogID, _ := base64.StdEncoding.DecodeString("ahsRVqP4aWjaivZSrFSP1eAiFJ/peAjMdT026O2s//g=")
 	other := f.request(true)
 	other.Message = &bundle.MessageSignature{DigestAlgorithm: crypto.SHA256, Digest: make([]byte, 32), Signature: f.sig}
 	for _, tc := range []struct {
 		name string
-		v    Version
+		v    rekorVersion
 		resp []byte
-		req  *Request
-		want Check
+		req  *LogRequest
+		want logCheck
 	}{
-		{"v1 not JSON", V1, []byte("<html>"), nil, CheckResponse},
-		{"v1 two entries", V1, mutateJSON(t, v1, func(m map[string]any) { m["00"] = v1Of(m) }), nil, CheckResponse},
-		{"v1 no SET", V1, mutateJSON(t, v1, func(m map[string]any) {
+		{"v1 not JSON", rekorV1, []byte("<html>"), nil, logCheckResponse},
+		{"v1 two entries", rekorV1, mutateJSON(t, v1, func(m map[string]any) { m["00"] = v1Of(m) }), nil, logCheckResponse},
+		{"v1 no SET", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			delete(v1Of(m)["verification"].(map[string]any), "signedEntryTimestamp")
-		}), nil, CheckResponse},
-		{"v1 other digest", V1, v1, other, CheckBody},
-		{"v1 public key for certificate", V1, v1, f.request(false), CheckBody},
-		{"v1 wrong log ID", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckResponse},
+		{"v1 other digest", rekorV1, v1, other, logCheckBody},
+		{"v1 public key for certificate", rekorV1, v1, f.request(false), logCheckBody},
+		{"v1 wrong log ID", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			v1Of(m)["logID"] = strings.Repeat("ab", 32)
-		}), nil, CheckLogID},
-		{"v1 tampered body", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckLogID},
+		{"v1 tampered body", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			body, _ := base64.StdEncoding.DecodeString(v1Of(m)["body"].(string))
 			v1Of(m)["body"] = base64.StdEncoding.EncodeToString(append(body, ' '))
-		}), nil, CheckSET},
-		{"v1 bad SET", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckSET},
+		{"v1 bad SET", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			ver := v1Of(m)["verification"].(map[string]any)
 			ver["signedEntryTimestamp"] = flipB64(ver["signedEntryTimestamp"].(string))
-		}), nil, CheckSET},
-		{"v1 later integrated time", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckSET},
+		{"v1 later integrated time", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			v1Of(m)["integratedTime"] = 1795318377
-		}), nil, CheckSET},
-		{"v1 bad inclusion proof", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckSET},
+		{"v1 bad inclusion proof", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			p := v1Of(m)["verification"].(map[string]any)["inclusionProof"].(map[string]any)
 			p["hashes"] = []string{strings.Repeat("00", 32)}
-		}), nil, CheckInclusionProof},
-		{"v1 checkpoint from another key", V1, mutateJSON(t, v1, func(m map[string]any) {
+		}), nil, logCheckInclusionProof},
+		{"v1 checkpoint from another key", rekorV1, mutateJSON(t, v1, func(m map[string]any) {
 			p := v1Of(m)["verification"].(map[string]any)["inclusionProof"].(map[string]any)
 			cp := p["checkpoint"].(string)
 			id, _ := hex.DecodeString(v1Of(m)["logID"].(string))
 			p["checkpoint"] = foreignCheckpoint(cp[:strings.Index(cp, "\n\n")+1], "127.0.0.1:3000", id)
-		}), nil, CheckCheckpoint},
-		{"v2 wrong log ID", V2, mutateJSON(t, v2, func(m map[string]any) {
+		}), nil, logCheckCheckpoint},
+		{"v2 wrong log ID", rekorV2, mutateJSON(t, v2, func(m map[string]any) {
 			m["logId"] = map[string]any{"keyId": base64.StdEncoding.EncodeToString(make([]byte, 32))}
-		}), nil, CheckLogID},
-		{"v2 other signer", V2, v2, f.request(true), CheckBody},
-		{"v2 tampered body", V2, mutateJSON(t, v2, func(m map[string]any) {
+		}), nil, logCheckLogID},
+		{"v2 other signer", rekorV2, v2, f.request(true), logCheckBody},
+		{"v2 tampered body", rekorV2, mutateJSON(t, v2, func(m map[string]any) {
 			body, _ := base64.StdEncoding.DecodeString(m["canonicalizedBody"].(string))
 			m["canonicalizedBody"] = base64.StdEncoding.EncodeToString(append(body, ' '))
-		}), nil, CheckInclusionProof},
-		{"v2 bad inclusion proof", V2, mutateJSON(t, v2, func(m map[string]any) {
+		}), nil, logCheckInclusionProof},
+		{"v2 bad inclusion proof", rekorV2, mutateJSON(t, v2, func(m map[string]any) {
 			p := m["inclusionProof"].(map[string]any)
 			p["hashes"] = []string{flipB64(p["hashes"].([]any)[0].(string))}
-		}), nil, CheckInclusionProof},
-		{"v2 checkpoint does not match proof", V2, mutateJSON(t, v2, func(m map[string]any) {
+		}), nil, logCheckInclusionProof},
+		{"v2 checkpoint does not match proof", rekorV2, mutateJSON(t, v2, func(m map[string]any) {
 			p := m["inclusionProof"].(map[string]any)
 			p["rootHash"] = flipB64(p["rootHash"].(string))
-		}), nil, CheckCheckpoint},
-		{"v2 checkpoint from another key", V2, mutateJSON(t, v2, func(m map[string]any) {
+		}), nil, logCheckCheckpoint},
+		{"v2 checkpoint from another key", rekorV2, mutateJSON(t, v2, func(m map[string]any) {
 			p := m["inclusionProof"].(map[string]any)
 			cp := p["checkpoint"].(map[string]any)
 			env := cp["envelope"].(string)
 			cp["envelope"] = foreignCheckpoint(env[:strings.Index(env, "\n\n")+1], "127.0.0.1:3003", v2LogID)
-		}), nil, CheckCheckpoint},
-		{"v2 index differs from proof", V2, mutateJSON(t, v2, func(m map[string]any) { m["logIndex"] = "7" }), nil, CheckInclusionProof},
+		}), nil, logCheckCheckpoint},
+		{"v2 index differs from proof", rekorV2, mutateJSON(t, v2, func(m map[string]any) { m["logIndex"] = "7" }), nil, logCheckInclusionProof},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := v1Base
-			if tc.v == V2 {
+			if tc.v == rekorV2 {
 				base = v2Base
 			}
 			c := f.client(t, tc.v, base, &replay{status: http.StatusCreated, body: tc.resp})
 			req := tc.req
 			if req == nil {
-				req = f.request(tc.v == V1)
+				req = f.request(tc.v == rekorV1)
 			}
 			e, err := c.Append(context.Background(), req)
-			var ce *CheckError
+			var ce *logCheckError
 			if !errors.As(err, &ce) || ce.Check != tc.want {
 				t.Fatalf("Append: %v, want a %q check error", err, tc.want)
 			}
@@ -288,10 +288,10 @@ func TestInvalidResponses(t *testing.T) {
 			if e != nil {
 				t.Error("entry returned with an error")
 			}
-			if !strings.Contains(err.Error(), string(tc.want)) || !strings.HasPrefix(err.Error(), c.http.Service+": ") {
+			if !errors.Is(err, ErrInvalidResponse) || !strings.Contains(err.Error(), string(tc.want)) || !strings.HasPrefix(err.Error(), "sign: "+c.http.Service+": ") {
 				t.Errorf("error %q does not name the service and the check", err)
 			}
-			if tc.want == CheckCheckpoint && strings.Contains(tc.name, "another key") {
+			if tc.want == logCheckCheckpoint && strings.Contains(tc.name, "another key") {
 				var ve *checkpoint.VerificationError
 				if !errors.As(err, &ve) {
 					t.Errorf("error %v is not a checkpoint verification error", err)
@@ -303,7 +303,7 @@ func TestInvalidResponses(t *testing.T) {
 
 func TestConflictV1(t *testing.T) {
 	f := load(t)
-	resp := read(t, "rekor1-response.json")
+	resp := readSample(t, "rekor1-response.json")
 	var uuid string
 	for k := range mustMap(t, resp) {
 		uuid = k
@@ -329,7 +329,7 @@ func TestConflictV1(t *testing.T) {
 					http.NotFound(w, r)
 				}
 			})
-			c := f.client(t, V1, v1Base, h)
+			c := f.client(t, rekorV1, v1Base, h)
 			if _, err := c.Append(context.Background(), f.request(true)); err != nil {
 				t.Fatal(err)
 			}
@@ -339,10 +339,10 @@ func TestConflictV1(t *testing.T) {
 		})
 	}
 	t.Run("no uuid", func(t *testing.T) {
-		c := f.client(t, V1, v1Base, &replay{status: http.StatusConflict, body: []byte(`{"code":409}`)})
+		c := f.client(t, rekorV1, v1Base, &replay{status: http.StatusConflict, body: []byte(`{"code":409}`)})
 		_, err := c.Append(context.Background(), f.request(true))
-		var ce *CheckError
-		if !errors.As(err, &ce) || ce.Check != CheckResponse {
+		var ce *logCheckError
+		if !errors.As(err, &ce) || ce.Check != logCheckResponse {
 			t.Fatalf("Append: %v, want a response check error", err)
 		}
 	})
@@ -361,7 +361,7 @@ func TestRequests(t *testing.T) {
 	f := load(t)
 	env := &bundle.Envelope{PayloadType: "application/vnd.in-toto+json", Payload: []byte(`{"a":1}`), Signature: f.sig}
 	t.Run("v1 dsse", func(t *testing.T) {
-		body, kind, version, err := V1Request(&Request{Envelope: env, PublicKey: f.pub})
+		body, kind, version, err := logV1Request(&LogRequest{Envelope: env, PublicKey: f.pub})
 		if err != nil || kind != "dsse" || version != "0.0.1" {
 			t.Fatal(kind, version, err)
 		}
@@ -389,12 +389,12 @@ func TestRequests(t *testing.T) {
 		if e.PayloadType != env.PayloadType || !bytes.Equal(e.Payload, env.Payload) || len(e.Signatures) != 1 || !bytes.Equal(e.Signatures[0].Sig, f.sig) {
 			t.Errorf("envelope %s", r.Spec.ProposedContent.Envelope)
 		}
-		if len(r.Spec.ProposedContent.Verifiers) != 1 || !bytes.Equal(r.Spec.ProposedContent.Verifiers[0], read(t, "signer.pub")) {
+		if len(r.Spec.ProposedContent.Verifiers) != 1 || !bytes.Equal(r.Spec.ProposedContent.Verifiers[0], readSample(t, "signer.pub")) {
 			t.Errorf("verifiers %q", r.Spec.ProposedContent.Verifiers)
 		}
 	})
 	t.Run("v2 dsse", func(t *testing.T) {
-		body, err := V2Request(&Request{Envelope: env, PublicKey: f.pub})
+		body, err := logV2Request(&LogRequest{Envelope: env, PublicKey: f.pub})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,19 +402,19 @@ func TestRequests(t *testing.T) {
 		d := sha256.Sum256(pae)
 		want := `{"hashedRekordRequestV002":{"digest":"` + base64.StdEncoding.EncodeToString(d[:]) + `","signature":{"content":"` +
 			base64.StdEncoding.EncodeToString(f.sig) + `","verifier":{"publicKey":{"rawBytes":"` +
-			base64.StdEncoding.EncodeToString(pemBytes(t, read(t, "signer.pub"))) + `"},"keyDetails":"PKIX_ECDSA_P256_SHA_256"}}}}`
+			base64.StdEncoding.EncodeToString(pemBytes(t, readSample(t, "signer.pub"))) + `"},"keyDetails":"PKIX_ECDSA_P256_SHA_256"}}}}`
 		jsonEqual(t, body, []byte(want))
 	})
 	t.Run("v2 pure Ed25519 dsse", func(t *testing.T) {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
-		if _, err := V2Request(&Request{Envelope: env, PublicKey: pub}); err == nil {
+		if _, err := logV2Request(&LogRequest{Envelope: env, PublicKey: pub}); err == nil {
 			t.Fatal("no error")
 		}
 	})
 	t.Run("v2 Ed25519ph message", func(t *testing.T) {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
 		d := make([]byte, 64)
-		body, err := V2Request(&Request{Message: &bundle.MessageSignature{DigestAlgorithm: crypto.SHA512, Digest: d, Signature: []byte{1}}, PublicKey: pub})
+		body, err := logV2Request(&LogRequest{Message: &bundle.MessageSignature{DigestAlgorithm: crypto.SHA512, Digest: d, Signature: []byte{1}}, PublicKey: pub})
 		if err != nil || !bytes.Contains(body, []byte(`"PKIX_ED25519_PH"`)) {
 			t.Fatalf("%s %v", body, err)
 		}
@@ -431,13 +431,13 @@ func pemBytes(t *testing.T, b []byte) []byte {
 
 func TestNew(t *testing.T) {
 	f := load(t)
-	if _, err := New(&httpx.Client{}, "ftp://x", V1, f.logs(v1Base)); err == nil {
+	if _, err := newRekorClient(&httpx.Client{}, "ftp://x", rekorV1, f.logs(v1Base)); err == nil {
 		t.Error("ftp URL accepted")
 	}
-	if _, err := New(&httpx.Client{}, v1Base, V1, nil); err == nil {
+	if _, err := newRekorClient(&httpx.Client{}, v1Base, rekorV1, nil); err == nil {
 		t.Error("no logs accepted")
 	}
-	if _, err := New(&httpx.Client{}, v1Base, 3, f.logs(v1Base)); err == nil {
+	if _, err := newRekorClient(&httpx.Client{}, v1Base, 3, f.logs(v1Base)); err == nil {
 		t.Error("version 3 accepted")
 	}
 }

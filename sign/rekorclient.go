@@ -1,21 +1,22 @@
-// Package rekorclient is the wire-level client of Rekor v1 (rekor-server)
-// and Rekor v2 (rekor-tiles) transparency logs: it makes the request that
-// logs one signature and validates the response against the trusted root
-// before returning the entry as a bundle records it.
+// The Rekor client (NewRekor, NewRekorV2): the wire-level client of Rekor
+// v1 (rekor-server) and Rekor v2 (rekor-tiles) transparency logs. It makes
+// the request that logs one signature and validates the response against
+// the trusted root before returning the entry as a bundle records it.
 //
 // Every response is checked: the log ID is the trusted log's, the logged
 // body records exactly the requested signature, signer and digest, the
 // checkpoint is signed by the log's key and agrees with the inclusion
 // proof, the inclusion proof verifies, and (Rekor v1) the signed entry
 // timestamp verifies and its time lies within the log key's validity. A
-// response that fails any check is a *CheckError naming the check; the
+// response that fails any check is a *logCheckError naming the check; the
 // entry is never returned with an error.
 //
 // Rekor v2 (rekor-tiles v2.3.0) accepts only hashedrekord 0.0.2 entries: a
 // DSSE envelope is logged as a hashedrekord entry over the digest of its
 // pre-authentication encoding (PAE), as the Rekor v2 client specification
 // asks, and as sigil's verifier expects.
-package rekorclient
+
+package sign
 
 import (
 	"bytes"
@@ -43,59 +44,43 @@ import (
 	"github.com/sigil-dev/sigil/trustroot"
 )
 
-// ErrUnsupported is wrapped by the error for a signature the log cannot
-// record as sigil made it, found before anything is sent.
-var ErrUnsupported = errors.New("rekorclient: the log cannot record this signature")
-
-// Check names a check of a log's response.
-type Check string
+// logCheck names a check of a log's response.
+type logCheck string
 
 // The checks of a response, in the order they run.
 const (
-	CheckResponse       Check = "response"          // the response parses, is one entry, has what an entry needs
-	CheckLogID          Check = "log ID"            // the entry is from the trusted log
-	CheckBody           Check = "entry body"        // the body records the requested signature, signer and digest
-	CheckSET            Check = "inclusion promise" // Rekor v1: the SET verifies with the log key
-	CheckIntegratedTime Check = "integrated time"   // Rekor v1: within the log key's validity
-	CheckCheckpoint     Check = "checkpoint"        // signed by the log key, agrees with the proof
-	CheckInclusionProof Check = "inclusion proof"   // the Merkle proof of the body verifies
+	logCheckResponse       logCheck = "response"          // the response parses, is one entry, has what an entry needs
+	logCheckLogID          logCheck = "log ID"            // the entry is from the trusted log
+	logCheckBody           logCheck = "entry body"        // the body records the requested signature, signer and digest
+	logCheckSET            logCheck = "inclusion promise" // Rekor v1: the SET verifies with the log key
+	logCheckIntegratedTime logCheck = "integrated time"   // Rekor v1: within the log key's validity
+	logCheckCheckpoint     logCheck = "checkpoint"        // signed by the log key, agrees with the proof
+	logCheckInclusionProof logCheck = "inclusion proof"   // the Merkle proof of the body verifies
 )
 
-// CheckError is a response that failed a check. Its message names the
+// logCheckError is a response that failed a check. Its message names the
 // service and the check; it wraps the cause.
-type CheckError struct {
+type logCheckError struct {
 	Service string
-	Check   Check
+	Check   logCheck
 	Err     error
 }
 
 // Error implements error.
-func (e *CheckError) Error() string {
+func (e *logCheckError) Error() string {
 	msg := e.Err.Error()
 	if !strings.HasPrefix(msg, string(e.Check)) {
 		msg = string(e.Check) + ": " + msg
 	}
-	return e.Service + ": invalid response: " + msg
+	return "sign: " + e.Service + ": invalid response: " + msg
 }
 
-// Unwrap returns the cause.
-func (e *CheckError) Unwrap() error { return e.Err }
-
-// Request is one signature to log: exactly one of Message and Envelope,
-// and the signer's Certificate or, when that is nil, its PublicKey.
-type Request struct {
-	Message     *bundle.MessageSignature
-	Envelope    *bundle.Envelope
-	Certificate *x509.Certificate
-	PublicKey   crypto.PublicKey
-	// KeyDetails names the signature's algorithm (protobuf-specs
-	// PublicKeyDetails); empty for the key's default algorithm.
-	KeyDetails string
-}
+// Unwrap returns ErrInvalidResponse and the cause.
+func (e *logCheckError) Unwrap() []error { return []error{ErrInvalidResponse, e.Err} }
 
 // algorithm returns the algorithm r's signature was made with: the one its
 // KeyDetails names, which must fit its key, or the key's default.
-func (r *Request) algorithm() (sigalg.Algorithm, error) {
+func (r *LogRequest) algorithm() (sigalg.Algorithm, error) {
 	if r.KeyDetails == "" {
 		return sigalg.ForKey(r.PublicKey)
 	}
@@ -109,20 +94,20 @@ func (r *Request) algorithm() (sigalg.Algorithm, error) {
 	return alg, nil
 }
 
-// Version is a Rekor API version.
-type Version int
+// rekorVersion is a Rekor API version.
+type rekorVersion int
 
 // The Rekor API versions.
 const (
-	V1 Version = 1 // rekor-server, /api/v1/log/entries
-	V2 Version = 2 // rekor-tiles, /api/v2/log/entries
+	rekorV1 rekorVersion = 1 // rekor-server, /api/v1/log/entries
+	rekorV2 rekorVersion = 2 // rekor-tiles, /api/v2/log/entries
 )
 
-// Client logs signatures in one log. It is safe for concurrent use.
-type Client struct {
+// rekorClient logs signatures in one log. It is safe for concurrent use.
+type rekorClient struct {
 	http    *httpx.Client
 	base    string
-	version Version
+	version rekorVersion
 	logs    []trustedLog
 }
 
@@ -136,37 +121,37 @@ type trustedLog struct {
 // speaking version v, whose responses must come from one of logs (the
 // trusted root's entries for that URL: a log whose key rotated is listed
 // once per key). hc sends the requests; its Service names the log in errors.
-func New(hc *httpx.Client, baseURL string, v Version, logs []*trustroot.TrustedLog) (*Client, error) {
-	if v != V1 && v != V2 {
-		return nil, fmt.Errorf("rekorclient: unknown version %d", v)
+func newRekorClient(hc *httpx.Client, baseURL string, v rekorVersion, logs []*trustroot.TrustedLog) (*rekorClient, error) {
+	if v != rekorV1 && v != rekorV2 {
+		return nil, fmt.Errorf("unknown version %d", v)
 	}
 	if len(logs) == 0 {
-		return nil, errors.New("rekorclient: no trusted log")
+		return nil, errors.New("no trusted log")
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("rekorclient: base URL %q is not an http(s) URL", baseURL)
+		return nil, fmt.Errorf("base URL %q is not an http(s) URL", baseURL)
 	}
-	c := &Client{http: hc, base: strings.TrimRight(baseURL, "/"), version: v}
+	c := &rekorClient{http: hc, base: strings.TrimRight(baseURL, "/"), version: v}
 	for _, l := range logs {
 		alg, err := sigalg.ForKeyDetails(l.KeyDetails)
 		if err != nil {
-			return nil, fmt.Errorf("rekorclient: log %s: %w", l.BaseURL, err)
+			return nil, fmt.Errorf("log %s: %w", l.BaseURL, err)
 		}
 		c.logs = append(c.logs, trustedLog{log: l, alg: alg, cp: checkpoint.NewVerifier(tlogcheck.CheckpointLog(l))})
 	}
 	return c, nil
 }
 
-func (c *Client) fail(check Check, format string, args ...any) error {
-	return &CheckError{Service: c.http.Service, Check: check, Err: fmt.Errorf(format, args...)}
+func (c *rekorClient) fail(check logCheck, format string, args ...any) error {
+	return &logCheckError{Service: c.http.Service, Check: check, Err: fmt.Errorf(format, args...)}
 }
 
 // Append logs r and returns the validated entry. Transport failures are
-// *httpx.Error; a response that fails validation is a *CheckError.
-func (c *Client) Append(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
+// *httpx.Error; a response that fails validation is a *logCheckError.
+func (c *rekorClient) Append(ctx context.Context, r *LogRequest) (*bundle.TlogEntry, error) {
 	if r == nil || (r.Message == nil) == (r.Envelope == nil) {
-		return nil, errors.New("rekorclient: the request needs exactly one of a message signature and an envelope")
+		return nil, fmt.Errorf("sign: %s: the request needs exactly one of a message signature and an envelope", c.http.Service)
 	}
 	if r.Certificate != nil {
 		r2 := *r
@@ -174,9 +159,9 @@ func (c *Client) Append(ctx context.Context, r *Request) (*bundle.TlogEntry, err
 		r = &r2
 	}
 	if r.PublicKey == nil {
-		return nil, errors.New("rekorclient: the request names no signer")
+		return nil, fmt.Errorf("sign: %s: the request names no signer", c.http.Service)
 	}
-	if c.version == V1 {
+	if c.version == rekorV1 {
 		return c.appendV1(ctx, r)
 	}
 	return c.appendV2(ctx, r)
@@ -201,21 +186,21 @@ type v1Entry struct {
 	} `json:"verification"`
 }
 
-// V1Request returns the JSON request body logging r in Rekor v1, and the
+// logV1Request returns the JSON request body logging r in Rekor v1, and the
 // kind and version of the entry.
-func V1Request(r *Request) (body []byte, kind, version string, err error) {
+func logV1Request(r *LogRequest) (body []byte, kind, version string, err error) {
 	var der []byte
 	typ := "PUBLIC KEY"
 	if r.Certificate != nil {
 		der, typ = r.Certificate.Raw, "CERTIFICATE"
 	} else if der, err = x509.MarshalPKIXPublicKey(r.PublicKey); err != nil {
-		return nil, "", "", fmt.Errorf("rekorclient: %w", err)
+		return nil, "", "", fmt.Errorf("%w", err)
 	}
 	verifier := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 	if m := r.Message; m != nil {
 		name := sigalg.DigestName(m.DigestAlgorithm)
 		if name == "" || len(m.Digest) != m.DigestAlgorithm.Size() {
-			return nil, "", "", fmt.Errorf("rekorclient: unsupported digest %v", m.DigestAlgorithm)
+			return nil, "", "", fmt.Errorf("unsupported digest %v", m.DigestAlgorithm)
 		}
 		type obj = map[string]any
 		body, err = json.Marshal(obj{
@@ -232,9 +217,9 @@ func V1Request(r *Request) (body []byte, kind, version string, err error) {
 	// pkg/types/dsse/v0.0.1: LoadVerifier(key, crypto.SHA256)); sigil's
 	// P-384 and P-521 keys sign envelopes over SHA-384 and SHA-512.
 	if alg, err := sigalg.ForKey(r.PublicKey); err != nil {
-		return nil, "", "", fmt.Errorf("rekorclient: %w", err)
+		return nil, "", "", fmt.Errorf("%w", err)
 	} else if alg.Prehashed() && alg.Hash() != crypto.SHA256 {
-		return nil, "", "", fmt.Errorf("%w: Rekor v1 verifies DSSE signatures over SHA-256 only, and %s signs them over %v", ErrUnsupported, alg, alg.Hash())
+		return nil, "", "", fmt.Errorf("%w: Rekor v1 verifies DSSE signatures over SHA-256 only, and %s signs them over %v", ErrUnsupportedByLog, alg, alg.Hash())
 	}
 	sig := map[string]any{"sig": e.Signature}
 	if e.KeyID != "" {
@@ -251,10 +236,10 @@ func V1Request(r *Request) (body []byte, kind, version string, err error) {
 	return body, "dsse", "0.0.1", err
 }
 
-func (c *Client) appendV1(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
-	body, kind, version, err := V1Request(r)
+func (c *rekorClient) appendV1(ctx context.Context, r *LogRequest) (*bundle.TlogEntry, error) {
+	body, kind, version, err := logV1Request(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: %s: %w", c.http.Service, err)
 	}
 	resp, err := c.http.Do(ctx, &httpx.Request{
 		Method: http.MethodPost, URL: c.base + "/api/v1/log/entries",
@@ -269,7 +254,7 @@ func (c *Client) appendV1(ctx context.Context, r *Request) (*bundle.TlogEntry, e
 		// was lost. Fetch it by its UUID and validate it as any other.
 		uuid, err := conflictUUID(resp)
 		if err != nil {
-			return nil, c.fail(CheckResponse, "409 Conflict: %v", err)
+			return nil, c.fail(logCheckResponse, "409 Conflict: %v", err)
 		}
 		resp, err = c.http.Do(ctx, &httpx.Request{
 			Method: http.MethodGet, URL: c.base + "/api/v1/log/entries/" + uuid,
@@ -279,9 +264,9 @@ func (c *Client) appendV1(ctx context.Context, r *Request) (*bundle.TlogEntry, e
 			return nil, err
 		}
 	}
-	e, err := ParseV1Response(resp.Body, kind, version)
+	e, err := parseLogV1Response(resp.Body, kind, version)
 	if err != nil {
-		return nil, &CheckError{Service: c.http.Service, Check: CheckResponse, Err: err}
+		return nil, &logCheckError{Service: c.http.Service, Check: logCheckResponse, Err: err}
 	}
 	if err := c.validate(e, r); err != nil {
 		return nil, err
@@ -316,10 +301,10 @@ func conflictUUID(resp *httpx.Response) (string, error) {
 	return cand, nil
 }
 
-// ParseV1Response parses a Rekor v1 entry response (one {uuid: entry}
+// parseLogV1Response parses a Rekor v1 entry response (one {uuid: entry}
 // object) logging an entry of the given kind and version. It checks the
 // shape only, nothing cryptographic.
-func ParseV1Response(data []byte, kind, version string) (*bundle.TlogEntry, error) {
+func parseLogV1Response(data []byte, kind, version string) (*bundle.TlogEntry, error) {
 	var m map[string]v1Entry
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
@@ -381,34 +366,34 @@ type v2Verifier struct {
 	KeyDetails      string  `json:"keyDetails"`
 }
 
-// V2Request returns the JSON request body (a rekor-tiles
+// logV2Request returns the JSON request body (a rekor-tiles
 // CreateEntryRequest) logging r in Rekor v2: always a hashedRekordRequestV002;
 // for an envelope, over the digest of its PAE.
-func V2Request(r *Request) ([]byte, error) {
+func logV2Request(r *LogRequest) ([]byte, error) {
 	alg, err := r.algorithm()
 	if err != nil {
-		return nil, fmt.Errorf("rekorclient: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	var digest, sig []byte
 	if m := r.Message; m != nil {
 		if alg, err = alg.ForDigests().WithHash(m.DigestAlgorithm); err != nil {
-			return nil, fmt.Errorf("rekorclient: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		digest, sig = m.Digest, m.Signature
 	} else {
 		if !alg.Prehashed() {
-			return nil, fmt.Errorf("%w: Rekor v2 logs a DSSE envelope as a digest of its PAE, and %s signs the PAE itself, not a digest", ErrUnsupported, alg)
+			return nil, fmt.Errorf("%w: Rekor v2 logs a DSSE envelope as a digest of its PAE, and %s signs the PAE itself, not a digest", ErrUnsupportedByLog, alg)
 		}
 		h := alg.Hash().New()
 		h.Write(dsse.PAE(r.Envelope.PayloadType, r.Envelope.Payload))
 		digest, sig = h.Sum(nil), r.Envelope.Signature
 	}
 	if len(digest) != alg.Hash().Size() {
-		return nil, fmt.Errorf("rekorclient: %d-byte digest for %s", len(digest), alg)
+		return nil, fmt.Errorf("%d-byte digest for %s", len(digest), alg)
 	}
 	details, err := sigalg.KeyDetails(alg, r.PublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("rekorclient: Rekor v2: %w", err)
+		return nil, fmt.Errorf("key details for Rekor v2: %w", err)
 	}
 	v := v2Verifier{KeyDetails: details}
 	if r.Certificate != nil {
@@ -416,7 +401,7 @@ func V2Request(r *Request) ([]byte, error) {
 	} else {
 		der, err := x509.MarshalPKIXPublicKey(r.PublicKey)
 		if err != nil {
-			return nil, fmt.Errorf("rekorclient: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		v.PublicKey = &v2Blob{der}
 	}
@@ -433,15 +418,10 @@ func V2Request(r *Request) ([]byte, error) {
 	}{hr{digest, sigT{sig, v}}})
 }
 
-// ParseV2Response parses a Rekor v2 response, a protojson
-// TransparencyLogEntry, as bundle.ParseTlogEntry does: the shape only,
-// nothing cryptographic.
-func ParseV2Response(data []byte) (*bundle.TlogEntry, error) { return bundle.ParseTlogEntry(data) }
-
-func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, error) {
-	body, err := V2Request(r)
+func (c *rekorClient) appendV2(ctx context.Context, r *LogRequest) (*bundle.TlogEntry, error) {
+	body, err := logV2Request(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: %s: %w", c.http.Service, err)
 	}
 	resp, err := c.http.Do(ctx, &httpx.Request{
 		Method: http.MethodPost, URL: c.base + "/api/v2/log/entries",
@@ -450,17 +430,17 @@ func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, e
 	if err != nil {
 		return nil, err
 	}
-	e, err := ParseV2Response(resp.Body)
+	e, err := bundle.ParseTlogEntry(resp.Body)
 	if err != nil {
-		return nil, &CheckError{Service: c.http.Service, Check: CheckResponse, Err: err}
+		return nil, &logCheckError{Service: c.http.Service, Check: logCheckResponse, Err: err}
 	}
 	if e.Kind != "hashedrekord" || e.KindVersion != "0.0.2" {
-		return nil, c.fail(CheckResponse, "entry of kind %s/%s, want hashedrekord/0.0.2", e.Kind, e.KindVersion)
+		return nil, c.fail(logCheckResponse, "entry of kind %s/%s, want hashedrekord/0.0.2", e.Kind, e.KindVersion)
 	}
 	// Rekor v2 dates nothing: the integrated time is 0 and not signed.
 	e.IntegratedTime, e.SET = 0, nil
 	if err := tlogcheck.VerifyLogIndex(e); err != nil {
-		return nil, &CheckError{Service: c.http.Service, Check: CheckInclusionProof, Err: err}
+		return nil, &logCheckError{Service: c.http.Service, Check: logCheckInclusionProof, Err: err}
 	}
 	if err := c.validate(e, r); err != nil {
 		return nil, err
@@ -471,7 +451,7 @@ func (c *Client) appendV2(ctx context.Context, r *Request) (*bundle.TlogEntry, e
 // ---- validation ----
 
 // validate runs every check of a parsed entry against the request.
-func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
+func (c *rekorClient) validate(e *bundle.TlogEntry, r *LogRequest) error {
 	var l *trustedLog
 	for i := range c.logs {
 		if bytes.Equal(c.logs[i].log.LogID, e.LogID) {
@@ -480,30 +460,30 @@ func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
 		}
 	}
 	if l == nil {
-		return c.fail(CheckLogID, "log ID %x is not the trusted log's (%x)", e.LogID, c.logs[0].log.LogID)
+		return c.fail(logCheckLogID, "log ID %x is not the trusted log's (%x)", e.LogID, c.logs[0].log.LogID)
 	}
 	body, err := rekor.ParseBody(e.Kind, e.KindVersion, e.Body)
 	if err != nil {
-		return &CheckError{Service: c.http.Service, Check: CheckBody, Err: err}
+		return &logCheckError{Service: c.http.Service, Check: logCheckBody, Err: err}
 	}
 	if err := matchBody(body, r); err != nil {
-		return &CheckError{Service: c.http.Service, Check: CheckBody, Err: err}
+		return &logCheckError{Service: c.http.Service, Check: logCheckBody, Err: err}
 	}
-	if c.version == V1 {
+	if c.version == rekorV1 {
 		if err := tlogcheck.VerifySET(l.alg, l.log.PublicKey, e); err != nil {
-			return &CheckError{Service: c.http.Service, Check: CheckSET, Err: err}
+			return &logCheckError{Service: c.http.Service, Check: logCheckSET, Err: err}
 		}
 		if t := time.Unix(e.IntegratedTime, 0).UTC(); !l.log.ValidFor.Contains(t) {
-			return c.fail(CheckIntegratedTime, "%s is outside the log key's validity window", t.Format(time.RFC3339))
+			return c.fail(logCheckIntegratedTime, "%s is outside the log key's validity window", t.Format(time.RFC3339))
 		}
 	}
 	if _, err := tlogcheck.VerifyInclusion(l.cp, e); err != nil {
-		check := CheckInclusionProof
+		check := logCheckInclusionProof
 		var te *tlogcheck.Error
 		if errors.As(err, &te) && te.Check == tlogcheck.CheckCheckpoint {
-			check = CheckCheckpoint
+			check = logCheckCheckpoint
 		}
-		return &CheckError{Service: c.http.Service, Check: check, Err: err}
+		return &logCheckError{Service: c.http.Service, Check: check, Err: err}
 	}
 	return nil
 }
@@ -512,7 +492,7 @@ func (c *Client) validate(e *bundle.TlogEntry, r *Request) error {
 // its digest or envelope, by the signer it named (rekor.Body.Match: a
 // request with a certificate must find that certificate logged, not only
 // its key).
-func matchBody(b *rekor.Body, r *Request) error {
+func matchBody(b *rekor.Body, r *LogRequest) error {
 	alg, err := sigalg.ForKey(r.PublicKey)
 	if err != nil {
 		return err

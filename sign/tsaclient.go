@@ -1,5 +1,5 @@
-// Package tsaclient is the wire-level client of RFC 3161 timestamp
-// authorities: it sends a DER TimeStampReq over HTTP and validates the
+// The timestamp-authority client (NewTimestampAuthority): the wire-level
+// client of RFC 3161 timestamp authorities. It sends a DER TimeStampReq over HTTP and validates the
 // TimeStampResp against the trusted root before returning it.
 //
 // The request timestamps the SHA-256 digest of the signature, with a random
@@ -8,7 +8,8 @@
 // signed by a timestamp authority of the trusted root whose certificate
 // chain and trusted-root validity cover the token's time, as sigil's
 // verifier checks it.
-package tsaclient
+
+package sign
 
 import (
 	"bytes"
@@ -29,43 +30,43 @@ import (
 	"github.com/sigil-dev/sigil/internal/rfc3161"
 )
 
-// MaxResponse bounds a response: the largest TimeStampResp rfc3161.Parse
+// tsaMaxResponse bounds a response: the largest TimeStampResp rfc3161.Parse
 // accepts.
-const MaxResponse = rfc3161.MaxSize
+const tsaMaxResponse = rfc3161.MaxSize
 
-// nonceSize is the size of the request nonce, in bytes.
-const nonceSize = 8
+// tsaNonceSize is the size of the request nonce, in bytes.
+const tsaNonceSize = 8
 
-// Check names a check of a response.
-type Check string
+// tsaCheck names a check of a response.
+type tsaCheck string
 
 // The checks of a response, in the order they run.
 const (
-	CheckResponse Check = "response"        // granted, and parses strictly
-	CheckImprint  Check = "message imprint" // SHA-256 of the signature
-	CheckNonce    Check = "nonce"           // echoes the request's
-	CheckSigner   Check = "signer"          // a trusted TSA, valid at the token's time
+	tsaCheckResponse tsaCheck = "response"        // granted, and parses strictly
+	tsaCheckImprint  tsaCheck = "message imprint" // SHA-256 of the signature
+	tsaCheckNonce    tsaCheck = "nonce"           // echoes the request's
+	tsaCheckSigner   tsaCheck = "signer"          // a trusted TSA, valid at the token's time
 )
 
-// CheckError is a response that failed a check. Its message names the
+// tsaCheckError is a response that failed a check. Its message names the
 // service and the check; it wraps the cause.
-type CheckError struct {
+type tsaCheckError struct {
 	Service string
-	Check   Check
+	Check   tsaCheck
 	Err     error
 }
 
 // Error implements error.
-func (e *CheckError) Error() string {
-	return fmt.Sprintf("%s: invalid response: %s: %v", e.Service, e.Check, e.Err)
+func (e *tsaCheckError) Error() string {
+	return fmt.Sprintf("sign: %s: invalid response: %s: %v", e.Service, e.Check, e.Err)
 }
 
-// Unwrap returns the cause.
-func (e *CheckError) Unwrap() error { return e.Err }
+// Unwrap returns ErrInvalidResponse and the cause.
+func (e *tsaCheckError) Unwrap() []error { return []error{ErrInvalidResponse, e.Err} }
 
-// Client asks one timestamp authority for timestamps. It is safe for
+// tsaClient asks one timestamp authority for timestamps. It is safe for
 // concurrent use if Rand is.
-type Client struct {
+type tsaClient struct {
 	// HTTP sends the requests; its Service names the authority in errors.
 	HTTP *httpx.Client
 	// URL is where requests are posted, such as
@@ -78,17 +79,17 @@ type Client struct {
 	Rand io.Reader
 }
 
-var oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+var tsaOIDSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 
 // Request returns the DER TimeStampReq for a SHA-256 imprint and nonce,
 // with certReq true.
-func Request(imprint []byte, nonce *big.Int) []byte {
+func tsaRequest(imprint []byte, nonce *big.Int) []byte {
 	b := cryptobyte.NewBuilder(nil)
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1Int64(1)
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidSHA256)
+				b.AddASN1ObjectIdentifier(tsaOIDSHA256)
 				b.AddASN1NULL()
 			})
 			b.AddASN1OctetString(imprint)
@@ -99,28 +100,28 @@ func Request(imprint []byte, nonce *big.Int) []byte {
 	return b.BytesOrPanic()
 }
 
-func (c *Client) nonce() (*big.Int, error) {
+func (c *tsaClient) nonce() (*big.Int, error) {
 	r := c.Rand
 	if r == nil {
 		r = rand.Reader
 	}
-	var buf [nonceSize]byte
+	var buf [tsaNonceSize]byte
 	if _, err := io.ReadFull(r, buf[:]); err != nil {
-		return nil, fmt.Errorf("tsaclient: nonce: %w", err)
+		return nil, fmt.Errorf("sign: timestamp request nonce: %w", err)
 	}
 	n := new(big.Int).SetBytes(buf[:])
 	if n.Sign() == 0 {
-		return nil, errors.New("tsaclient: nonce: zero")
+		return nil, errors.New("sign: timestamp request nonce: zero")
 	}
 	return n, nil
 }
 
 // Timestamp asks for a timestamp over signature and returns the validated
 // DER TimeStampResp. Transport failures are *httpx.Error; a response that
-// fails validation is a *CheckError.
-func (c *Client) Timestamp(ctx context.Context, signature []byte) ([]byte, error) {
+// fails validation is a *tsaCheckError.
+func (c *tsaClient) Timestamp(ctx context.Context, signature []byte) ([]byte, error) {
 	if len(signature) == 0 {
-		return nil, errors.New("tsaclient: empty signature")
+		return nil, fmt.Errorf("sign: %s: empty signature", c.HTTP.Service)
 	}
 	nonce, err := c.nonce()
 	if err != nil {
@@ -130,36 +131,36 @@ func (c *Client) Timestamp(ctx context.Context, signature []byte) ([]byte, error
 	resp, err := c.HTTP.Do(ctx, &httpx.Request{
 		Method: http.MethodPost, URL: c.URL,
 		ContentType: "application/timestamp-query", Accept: "application/timestamp-reply",
-		Body: Request(imprint[:], nonce),
+		Body: tsaRequest(imprint[:], nonce),
 	})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Check(resp.Body, signature, nonce); err != nil {
+	if _, err := c.check(resp.Body, signature, nonce); err != nil {
 		return nil, err
 	}
 	return resp.Body, nil
 }
 
-// Check validates a TimeStampResp answering a request over signature with
+// tsaCheck validates a TimeStampResp answering a request over signature with
 // nonce, and returns its token.
-func (c *Client) Check(der, signature []byte, nonce *big.Int) (*rfc3161.Token, error) {
-	fail := func(check Check, err error) error {
-		return &CheckError{Service: c.HTTP.Service, Check: check, Err: err}
+func (c *tsaClient) check(der, signature []byte, nonce *big.Int) (*rfc3161.Token, error) {
+	fail := func(check tsaCheck, err error) error {
+		return &tsaCheckError{Service: c.HTTP.Service, Check: check, Err: err}
 	}
 	tok, err := rfc3161.Parse(der)
 	if err != nil {
-		return nil, fail(CheckResponse, err)
+		return nil, fail(tsaCheckResponse, err)
 	}
 	want := sha256.Sum256(signature)
 	if !bytes.Equal(tok.HashedMessage, want[:]) {
-		return nil, fail(CheckImprint, fmt.Errorf("%v imprint %x, want SHA-256 %x", tok.HashAlg, tok.HashedMessage, want))
+		return nil, fail(tsaCheckImprint, fmt.Errorf("%v imprint %x, want SHA-256 %x", tok.HashAlg, tok.HashedMessage, want))
 	}
 	if tok.Nonce == nil || tok.Nonce.Cmp(nonce) != 0 {
-		return nil, fail(CheckNonce, fmt.Errorf("nonce %v, want %v", tok.Nonce, nonce))
+		return nil, fail(tsaCheckNonce, fmt.Errorf("nonce %v, want %v", tok.Nonce, nonce))
 	}
 	if _, err := tok.FindSigner(signature, c.TSAs); err != nil {
-		return nil, fail(CheckSigner, err)
+		return nil, fail(tsaCheckSigner, err)
 	}
 	return tok, nil
 }
