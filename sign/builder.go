@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/streamhash"
 	"github.com/sigil-dev/sigil/signer"
 )
 
@@ -82,11 +82,14 @@ func (b *BundleBuilder) SignArtifact(ctx context.Context, artifact io.Reader) (*
 		return nil, errors.New("sign: nil artifact reader")
 	}
 	h := b.cred.HashFunc()
-	digest, err := hashReader(ctx, artifact, h)
-	if err != nil {
+	d, err := streamhash.Sum(ctx, artifact, h)
+	switch {
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("sign: reading artifact: %w", err)
 	}
-	return b.signDigest(ctx, h, digest)
+	return b.signDigest(ctx, h, d[h])
 }
 
 // SignDigest signs a precomputed artifact digest and returns the bundle.
@@ -190,31 +193,6 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	}
 	return &Material{pub: pub, leaf: chain[0], chain: chain, keyDetails: details}, nil
 }
-
-// hashReader reads r to its end once, hashing it with h.
-func hashReader(ctx context.Context, r io.Reader, h crypto.Hash) ([]byte, error) {
-	d := h.New()
-	bufp := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(bufp)
-	buf := *bufp
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := r.Read(buf)
-		d.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sign: reading artifact: %w", err)
-		}
-	}
-	return d.Sum(nil), nil
-}
-
-// copyBuffers recycles the buffers artifacts stream through.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // optionNames formats option names for messages.
 func optionNames(names []string) string { return strings.Join(names, ", ") }

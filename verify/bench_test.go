@@ -389,3 +389,6 @@ func TestStreamConstantMemory(t *testing.T) {
 	}
 	t.Logf("allocated %d bytes for 1 MiB, %d for 256 MiB", small, large)
 }
+
+// onlyReader hides WriterTo/ReaderFrom so CopyBuffer uses our buffer.
+type onlyReader struct{ io.Reader }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -9,14 +10,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
-	"sync"
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/dsse"
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/internal/streamhash"
 )
 
 // InTotoPayloadType is the DSSE payload type of in-toto statements.
@@ -58,7 +57,7 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 	var digest []byte
 	switch {
 	case a.r != nil:
-		d, err := hashReader(a.r, h)
+		d, err := streamhash.Sum(context.Background(), a.r, h)
 		if err != nil {
 			return fail(StepArtifact, fmt.Errorf("reading artifact: %w", err))
 		}
@@ -152,7 +151,7 @@ func matchSubject(st *Statement, a Artifact) error {
 		if len(algs) == 0 {
 			return errors.New("no statement subject has a SHA-2 digest")
 		}
-		d, err := hashReader(a.r, algs...)
+		d, err := streamhash.Sum(context.Background(), a.r, algs...)
 		if err != nil {
 			return fmt.Errorf("reading artifact: %w", err)
 		}
@@ -178,7 +177,7 @@ func matchSubject(st *Statement, a Artifact) error {
 
 func matchPayload(payload []byte, a Artifact) error {
 	if a.r != nil {
-		d, err := hashReader(a.r, crypto.SHA256)
+		d, err := streamhash.Sum(context.Background(), a.r, crypto.SHA256)
 		if err != nil {
 			return fmt.Errorf("reading artifact: %w", err)
 		}
@@ -205,38 +204,3 @@ func matchPayload(payload []byte, a Artifact) error {
 	}
 	return nil
 }
-
-// hashReader reads r to its end once, computing each requested digest.
-func hashReader(r io.Reader, algs ...crypto.Hash) (map[crypto.Hash][]byte, error) {
-	hs := make([]hash.Hash, len(algs))
-	ws := make([]io.Writer, len(algs))
-	for i, a := range algs {
-		if !a.Available() {
-			return nil, fmt.Errorf("hash %v unavailable", a)
-		}
-		hs[i] = a.New()
-		ws[i] = hs[i]
-	}
-	w := ws[0]
-	if len(ws) > 1 {
-		w = io.MultiWriter(ws...)
-	}
-	buf := copyBuffers.Get().(*[]byte)
-	_, err := io.CopyBuffer(w, onlyReader{r}, *buf)
-	copyBuffers.Put(buf)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[crypto.Hash][]byte, len(algs))
-	for i, a := range algs {
-		out[a] = hs[i].Sum(nil)
-	}
-	return out, nil
-}
-
-// copyBuffers recycles the buffers artifacts stream through, so a Verify
-// call does not allocate one.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-
-// onlyReader hides WriterTo/ReaderFrom so CopyBuffer uses our buffer.
-type onlyReader struct{ io.Reader }
