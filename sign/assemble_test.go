@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/verify"
 )
 
@@ -47,12 +48,12 @@ func TestAssemble(t *testing.T) {
 			t.Run(alg+"/"+mat, func(t *testing.T) {
 				// The DSSE envelope below is not in-toto: its consumer opts in.
 				f := newFixture(t, alg, mat, rootSpec{tsas: []*testTSA{tsa}, logs: []*testLog{log}}, verify.AllowPayloadType("application/vnd.sigil.test+json"))
-				var m *sign.Material
+				var m *signer.Credential
 				var err error
 				if mat == matKey {
-					m, err = sign.KeyMaterial(f.pub, "")
+					m, err = signer.FromPublicKey(f.pub)
 				} else {
-					m, err = sign.CertificateMaterial(f.cred.Certificates()[0])
+					m, err = signer.FromCertificate(f.cred.Certificates())
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -118,7 +119,7 @@ func TestAssemble(t *testing.T) {
 // Sigstore clients do; the allow-list decides.
 func TestAssembleOtherDigest(t *testing.T) {
 	f := newFixture(t, "p384", matKey, rootSpec{})
-	m, _ := sign.KeyMaterial(f.pub, "")
+	m, _ := signer.FromPublicKey(f.pub)
 	d := cryptoSHA256.New()
 	d.Write(artifact)
 	sig := externalSign(t, key("p384"), cryptoSHA256, d.Sum(nil))
@@ -130,7 +131,7 @@ func TestAssembleOtherDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Ed25519 keys sign only SHA-512 digests (Ed25519ph).
-	em, _ := sign.KeyMaterial(key("ed25519").Public(), "")
+	em, _ := signer.FromPublicKey(key("ed25519").Public())
 	if _, err := sign.AssembleMessage(context.Background(), em, cryptoSHA256, d.Sum(nil), sig); err == nil {
 		t.Fatal("Ed25519 over SHA-256 accepted")
 	}
@@ -138,7 +139,7 @@ func TestAssembleOtherDigest(t *testing.T) {
 
 func TestAssembleErrors(t *testing.T) {
 	ctx := context.Background()
-	m, err := sign.KeyMaterial(key("p256").Public(), "my-key")
+	m, err := signer.FromPublicKey(key("p256").Public(), signer.WithHint("my-key"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +149,8 @@ func TestAssembleErrors(t *testing.T) {
 		err  func() error
 		want string
 	}{
-		{"nil material", func() error { _, err := sign.AssembleMessage(ctx, nil, cryptoSHA256, d, []byte{1}); return err }, "Material"},
-		{"zero material", func() error { _, err := sign.AssembleDSSE(ctx, &sign.Material{}, "t", nil, []byte{1}); return err }, "Material"},
+		{"nil credential", func() error { _, err := sign.AssembleMessage(ctx, nil, cryptoSHA256, d, []byte{1}); return err }, "zero Credential"},
+		{"zero credential", func() error { _, err := sign.AssembleDSSE(ctx, &signer.Credential{}, "t", nil, []byte{1}); return err }, "zero Credential"},
 		{"empty signature", func() error { _, err := sign.AssembleMessage(ctx, m, cryptoSHA256, d, nil); return err }, "empty signature"},
 		{"short digest", func() error { _, err := sign.AssembleMessage(ctx, m, cryptoSHA256, d[:20], []byte{1}); return err }, "20-byte digest"},
 		{"SHA-1", func() error { _, err := sign.AssembleMessage(ctx, m, crypto.SHA1, d[:20], []byte{1}); return err }, "unsupported"},
@@ -163,8 +164,9 @@ func TestAssembleErrors(t *testing.T) {
 			return err
 		}, "WithFullChain applies to NewBundleBuilder"},
 		{"nil option", func() error { _, err := sign.AssembleDSSE(ctx, m, "t", nil, []byte{1}, nil); return err }, "option 0 is nil"},
-		{"nil key", func() error { _, err := sign.KeyMaterial(nil, ""); return err }, "KeyMaterial"},
-		{"nil certificate", func() error { _, err := sign.CertificateMaterial(nil); return err }, "CertificateMaterial"},
+		{"nil key", func() error { _, err := signer.FromPublicKey(nil); return err }, "unsupported"},
+		{"nil certificate", func() error { _, err := signer.FromCertificate(nil); return err }, "no leaf certificate"},
+		{"builder of a public key", func() error { _, err := sign.NewBundleBuilder(m); return err }, "cannot sign"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.err()
@@ -181,7 +183,7 @@ func TestAssembleErrors(t *testing.T) {
 	}
 }
 
-func mustAssemble(t *testing.T, m *sign.Material) interface{ PublicKeyHint() string } {
+func mustAssemble(t *testing.T, m *signer.Credential) interface{ PublicKeyHint() string } {
 	t.Helper()
 	d := cryptoSHA256.New()
 	d.Write(artifact)

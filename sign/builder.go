@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,6 @@ import (
 // credential's key and the services it was given are.
 type BundleBuilder struct {
 	cred *signer.Credential
-	alg  sigalg.Algorithm // the key's algorithm over its digest
 	cfg  *config
 }
 
@@ -45,13 +45,12 @@ func NewBundleBuilder(c *signer.Credential, opts ...Option) (*BundleBuilder, err
 	if c == nil {
 		return nil, errors.New("sign: nil credential")
 	}
+	if !c.CanSign() {
+		return nil, errors.New("sign: the credential cannot sign (signer.FromPublicKey, signer.FromCertificate): bundle signatures made elsewhere with AssembleMessage or AssembleDSSE")
+	}
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
-	}
-	alg, err := messageAlgorithm(c.PublicKey(), c.HashFunc())
-	if err != nil {
-		return nil, fmt.Errorf("sign: credential: %w", err)
 	}
 	if cfg.certs != nil && len(c.Certificates()) > 0 {
 		return nil, errors.New("sign: WithCertificateProvider: the credential already has a certificate chain")
@@ -59,18 +58,7 @@ func NewBundleBuilder(c *signer.Credential, opts ...Option) (*BundleBuilder, err
 	if cfg.rand == nil {
 		cfg.rand = rand.Reader
 	}
-	return &BundleBuilder{cred: c, alg: alg, cfg: cfg}, nil
-}
-
-// messageAlgorithm returns the allow-listed algorithm with which pub signs
-// digests made with h: as sigil's verifier checks them (Ed25519 keys sign
-// digests as Ed25519ph).
-func messageAlgorithm(pub crypto.PublicKey, h crypto.Hash) (sigalg.Algorithm, error) {
-	alg, err := sigalg.ForKey(pub)
-	if err != nil {
-		return sigalg.Algorithm{}, err
-	}
-	return alg.ForDigests().WithHash(h)
+	return &BundleBuilder{cred: c, cfg: cfg}, nil
 }
 
 // SignArtifact reads artifact to its end, hashing it once with the
@@ -110,7 +98,7 @@ func (b *BundleBuilder) signDigest(ctx context.Context, alg crypto.Hash, digest 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, err := b.material(ctx)
+	chain, err := b.certificates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +107,7 @@ func (b *BundleBuilder) signDigest(ctx context.Context, alg crypto.Hash, digest 
 		return nil, fmt.Errorf("sign: signing: %w", err)
 	}
 	msg := &bundle.MessageSignature{DigestAlgorithm: alg, Digest: digest, Signature: sig}
-	return finish(ctx, b.cfg, m, msg, nil)
+	return finish(ctx, b.cfg, b.cred, chain, msg, nil)
 }
 
 // SignDSSE signs payload in a DSSE envelope of payloadType and returns the
@@ -133,7 +121,7 @@ func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payloa
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, err := b.material(ctx)
+	chain, err := b.certificates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +130,7 @@ func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payloa
 		return nil, fmt.Errorf("sign: signing: %w", err)
 	}
 	env := &bundle.Envelope{PayloadType: payloadType, Payload: payload, Signature: sig}
-	return finish(ctx, b.cfg, m, nil, env)
+	return finish(ctx, b.cfg, b.cred, chain, nil, env)
 }
 
 // SignStatement signs an in-toto v1 statement in a DSSE envelope of type
@@ -171,15 +159,11 @@ func checkPayload(payloadType string, payload []byte) error {
 	return nil
 }
 
-// material returns who the bundle names as its signer: the credential's
-// certificate, one from the certificate provider, or its public key.
-func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
-	pub, details := b.cred.PublicKey(), b.cred.KeyDetails()
-	if certs := b.cred.Certificates(); len(certs) > 0 {
-		return &Material{pub: pub, leaf: certs[0], chain: certs, keyDetails: details}, nil
-	}
-	if b.cfg.certs == nil {
-		return &Material{pub: pub, hint: b.cred.Hint(), keyDetails: details}, nil
+// certificates returns the chain the bundle names the signer by: the
+// credential's, one from the certificate provider, or none (its public key).
+func (b *BundleBuilder) certificates(ctx context.Context) ([]*x509.Certificate, error) {
+	if certs := b.cred.Certificates(); len(certs) > 0 || b.cfg.certs == nil {
+		return certs, nil
 	}
 	chain, err := b.cfg.certs.Certificate(ctx, b.cred)
 	if err != nil {
@@ -188,10 +172,10 @@ func (b *BundleBuilder) material(ctx context.Context) (*Material, error) {
 	if len(chain) == 0 || chain[0] == nil {
 		return nil, errors.New("sign: certificate provider returned no certificate")
 	}
-	if !sigalg.EqualKeys(pub, chain[0].PublicKey) {
+	if !sigalg.EqualKeys(b.cred.PublicKey(), chain[0].PublicKey) {
 		return nil, errors.New("sign: certificate provider returned a certificate for another key")
 	}
-	return &Material{pub: pub, leaf: chain[0], chain: chain, keyDetails: details}, nil
+	return chain, nil
 }
 
 // optionNames formats option names for messages.

@@ -30,8 +30,10 @@
 //
 // A signature made elsewhere — by a signing service, or an HSM driven by
 // other software — becomes a bundle with AssembleMessage or AssembleDSSE,
-// which verify it against the signer's public key or certificate (Material)
-// before anything else.
+// which verify it against the signer's public key or certificate (a
+// credential of signer.FromPublicKey or signer.FromCertificate, which names
+// the signer as a signing credential does but holds no key) before anything
+// else.
 //
 // # Timestamps, logs and certificates
 //

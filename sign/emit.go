@@ -10,18 +10,24 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
+	"github.com/sigil-dev/sigil/signer"
 )
 
 // finish obtains the timestamps and log entries cfg asks for, makes the
 // bundle of exactly one of msg and env, and self-checks it.
-func finish(ctx context.Context, cfg *config, m *Material, msg *bundle.MessageSignature, env *bundle.Envelope) (*bundle.Bundle, error) {
+// The bundle names the signer by chain, leaf first (the leaf alone unless
+// WithFullChain), or by c's public-key hint when chain is empty.
+func finish(ctx context.Context, cfg *config, c *signer.Credential, chain []*x509.Certificate, msg *bundle.MessageSignature, env *bundle.Envelope) (*bundle.Bundle, error) {
 	sig := signatureOf(msg, env)
-	parts := bundle.Parts{MessageSignature: msg, Envelope: env, PublicKeyHint: m.hint}
+	parts := bundle.Parts{MessageSignature: msg, Envelope: env}
+	var leaf *x509.Certificate
 	switch {
-	case m.leaf != nil && cfg.fullChain && len(m.chain) > 1:
-		parts.Certificates, parts.PublicKeyHint = m.chain, ""
-	case m.leaf != nil:
-		parts.Certificates, parts.PublicKeyHint = []*x509.Certificate{m.leaf}, ""
+	case len(chain) == 0:
+		parts.PublicKeyHint = c.Hint()
+	case cfg.fullChain:
+		leaf, parts.Certificates = chain[0], chain
+	default:
+		leaf, parts.Certificates = chain[0], chain[:1]
 	}
 	for i, t := range cfg.tsas {
 		der, err := t.Timestamp(ctx, sig)
@@ -36,7 +42,7 @@ func finish(ctx context.Context, cfg *config, m *Material, msg *bundle.MessageSi
 		parts.RFC3161Timestamps = append(parts.RFC3161Timestamps, der)
 	}
 	if len(cfg.tlogs) > 0 {
-		req := &LogRequest{Message: msg, Envelope: env, Certificate: m.leaf, PublicKey: m.pub, KeyDetails: m.keyDetails}
+		req := &LogRequest{Message: msg, Envelope: env, Certificate: leaf, PublicKey: c.PublicKey(), KeyDetails: c.KeyDetails()}
 		for i, l := range cfg.tlogs {
 			e, err := l.Append(ctx, req)
 			if err != nil {

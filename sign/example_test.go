@@ -124,7 +124,8 @@ func ExampleAssembleMessage() {
 		panic(err)
 	}
 
-	m, err := sign.KeyMaterial(key.Public(), "release-key-2026")
+	// The signer is named by a credential of its public key alone.
+	m, err := signer.FromPublicKey(key.Public(), signer.WithHint("release-key-2026"))
 	if err != nil {
 		panic(err)
 	}

@@ -136,7 +136,7 @@ func TestDSSEPayloadLimit(t *testing.T) {
 	if bun, err := b.SignDSSE(context.Background(), "text/plain", big); bun != nil || err == nil || !strings.Contains(err.Error(), "exceeds the 16777216-byte limit") {
 		t.Fatalf("SignDSSE: %v", err)
 	}
-	m, err := sign.KeyMaterial(cred.PublicKey(), "")
+	m, err := signer.FromPublicKey(cred.PublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,5 +145,51 @@ func TestDSSEPayloadLimit(t *testing.T) {
 	}
 	if _, err := b.SignDSSE(context.Background(), "text/plain", big[:16<<20]); err != nil {
 		t.Fatalf("SignDSSE at the limit: %v", err)
+	}
+}
+
+// TestAssembleRSAPSS: a PSS signature made elsewhere is bundled once the
+// credential naming its key says PSS (signer.FromPublicKey with WithRSAPSS),
+// and the bundle verifies under the same declaration; the default credential
+// (PKCS#1 v1.5) refuses the same signature before any bundle is made.
+func TestAssembleRSAPSS(t *testing.T) {
+	ctx := context.Background()
+	k := key("rsa2048")
+	remote, err := signer.FromKey(k, signer.WithRSAPSS()) // stands in for the remote signer
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(artifact)
+	sig, err := remote.SignDigest(nil, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pssCred, err := signer.FromPublicKey(k.Public(), signer.WithRSAPSS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pssCred.CanSign() || pssCred.KeyDetails() != "PKIX_RSA_PSS_2048_SHA256" {
+		t.Fatalf("CanSign %v, details %s", pssCred.CanSign(), pssCred.KeyDetails())
+	}
+	if _, err := pssCred.SignDigest(nil, sum[:]); !errors.Is(err, signer.ErrNoSigningKey) {
+		t.Fatalf("a public-key credential signed: %v", err)
+	}
+	pss, err := verify.New(trustedRoot(t, rootSpec{}), verify.WithPublicKeyDetails(pssCred.Hint(), k.Public(), "PKIX_RSA_PSS_2048_SHA256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sign.AssembleMessage(ctx, pssCred, crypto.SHA256, sum[:], sig, sign.WithSelfCheck(pss.SelfCheck()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pss.Verify(reparse(t, b), verify.ArtifactReader(bytes.NewReader(artifact)), policy.PublicKey(k.Public())); err != nil {
+		t.Fatal(err)
+	}
+	pkcs1, err := signer.FromPublicKey(k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := sign.AssembleMessage(ctx, pkcs1, crypto.SHA256, sum[:], sig); b != nil || !errors.Is(err, sign.ErrInvalidSignature) {
+		t.Fatalf("a PSS signature assembled as PKCS#1 v1.5: %v", err)
 	}
 }

@@ -21,7 +21,10 @@ import (
 
 // A Credential is a signing key together with what verifiers will know it
 // by: a public-key hint ([FromKey]) or a certificate chain, leaf first
-// ([FromCertificateChain]).
+// ([FromCertificateChain]). It is the one way sigil names a signer: a key
+// that signs elsewhere (a remote signing service) is named by a credential
+// of its public key or certificate alone ([FromPublicKey],
+// [FromCertificate]), which checks signatures but cannot sign.
 //
 // The key is any [crypto.Signer]: an in-memory key from [Generate] or
 // [ParsePrivateKeyPEM], or a handle to a key in an HSM, a PKCS#11 token or a
@@ -91,21 +94,72 @@ func WithRSAPSS() Option {
 // A key outside sigil's allow-list is refused with an error wrapping
 // [ErrUnsupportedKey].
 func FromKey(key crypto.Signer, opts ...Option) (*Credential, error) {
-	c, o, err := newCredential(key, opts)
+	o, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	if o.hintSet {
-		c.hint = o.hint
-	} else {
-		der, err := x509.MarshalPKIXPublicKey(c.pub)
-		if err != nil {
-			return nil, fmt.Errorf("%w: encoding the public key: %v", ErrUnsupportedKey, err)
-		}
-		sum := sha256.Sum256(der)
-		c.hint = base64.StdEncoding.EncodeToString(sum[:])
+	c, err := newSigningCredential(key, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.setHint(o); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// FromPublicKey makes a key-only credential for a key that signs elsewhere
+// (a remote signing service, an HSM driven by other software): it names the
+// signer as [FromKey] does, with the same options, and checks signatures
+// ([Credential.VerifyDigest], [Credential.VerifyMessage]); it cannot sign
+// ([Credential.CanSign] is false). sign.AssembleMessage and sign.AssembleDSSE
+// bundle the signatures it checks.
+func FromPublicKey(pub crypto.PublicKey, opts ...Option) (*Credential, error) {
+	o, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newCredential(nil, pub, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.setHint(o); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// FromCertificate makes a certificate credential for a key that signs
+// elsewhere, as [FromPublicKey] does for a bare key: chain is checked as
+// [FromCertificateChain] checks it, the leaf's key must be on sigil's
+// allow-list. It cannot sign. Options do not apply.
+func FromCertificate(chain []*x509.Certificate) (*Credential, error) {
+	if len(chain) == 0 || chain[0] == nil {
+		return nil, fmt.Errorf("%w: no leaf certificate", ErrInvalidChain)
+	}
+	c, err := newCredential(nil, chain[0].PublicKey, &options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.setChain(chain); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// setHint sets the hint the options ask for, or the default one.
+func (c *Credential) setHint(o *options) error {
+	if o.hintSet {
+		c.hint = o.hint
+		return nil
+	}
+	der, err := x509.MarshalPKIXPublicKey(c.pub)
+	if err != nil {
+		return fmt.Errorf("%w: encoding the public key: %v", ErrUnsupportedKey, err)
+	}
+	sum := sha256.Sum256(der)
+	c.hint = base64.StdEncoding.EncodeToString(sum[:])
+	return nil
 }
 
 // FromCertificateChain makes a credential for a key certified by a
@@ -122,9 +176,12 @@ func FromKey(key crypto.Signer, opts ...Option) (*Credential, error) {
 // A key outside sigil's allow-list is refused with an error wrapping
 // [ErrUnsupportedKey]. [WithHint] and [WithRSAPSS] do not apply and are errors.
 func FromCertificateChain(key crypto.Signer, chain []*x509.Certificate, opts ...Option) (*Credential, error) {
-	c, o, err := newCredential(key, opts)
+	o, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
+	}
+	if key == nil {
+		return nil, errors.New("signer: nil key")
 	}
 	if o.hintSet {
 		return nil, errors.New("signer: WithHint() does not apply to FromCertificateChain: certificate credentials are known by their certificate")
@@ -132,83 +189,147 @@ func FromCertificateChain(key crypto.Signer, chain []*x509.Certificate, opts ...
 	if o.pss {
 		return nil, errors.New("signer: WithRSAPSS() does not apply to FromCertificateChain: verifiers assume RSA PKCS#1 v1.5 for certificate keys")
 	}
+	c, err := newSigningCredential(key, o)
+	if err != nil {
+		return nil, err
+	}
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: no certificates", ErrInvalidChain)
 	}
-	if len(chain) > limits.MaxChainLength {
-		return nil, fmt.Errorf("%w: %d certificates, at most %d allowed", ErrInvalidChain, len(chain), limits.MaxChainLength)
-	}
-	for i, cert := range chain {
-		if cert == nil {
-			return nil, fmt.Errorf("%w: certificate %d is nil", ErrInvalidChain, i)
-		}
+	if chain[0] == nil {
+		return nil, fmt.Errorf("%w: certificate 0 is nil", ErrInvalidChain)
 	}
 	if !sigalg.EqualKeys(c.pub, chain[0].PublicKey) {
 		return nil, fmt.Errorf("%w (leaf %q holds a %T)", ErrKeyMismatch, chain[0].Subject, chain[0].PublicKey)
 	}
+	if err := c.setChain(chain); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// setChain checks that each certificate of chain is issued and signed by the
+// next one, and sets it.
+func (c *Credential) setChain(chain []*x509.Certificate) error {
+	if len(chain) > limits.MaxChainLength {
+		return fmt.Errorf("%w: %d certificates, at most %d allowed", ErrInvalidChain, len(chain), limits.MaxChainLength)
+	}
+	for i, cert := range chain {
+		if cert == nil {
+			return fmt.Errorf("%w: certificate %d is nil", ErrInvalidChain, i)
+		}
+	}
 	for i := 0; i+1 < len(chain); i++ {
 		child, parent := chain[i], chain[i+1]
 		if !bytes.Equal(child.RawIssuer, parent.RawSubject) {
-			return nil, fmt.Errorf("%w: certificate %d (%q) is issued by %q, not by certificate %d (%q)",
+			return fmt.Errorf("%w: certificate %d (%q) is issued by %q, not by certificate %d (%q)",
 				ErrInvalidChain, i, child.Subject, child.Issuer, i+1, parent.Subject)
 		}
 		if err := child.CheckSignatureFrom(parent); err != nil {
-			return nil, fmt.Errorf("%w: certificate %d (%q) is not signed by certificate %d (%q): %v",
+			return fmt.Errorf("%w: certificate %d (%q) is not signed by certificate %d (%q): %v",
 				ErrInvalidChain, i, child.Subject, i+1, parent.Subject, err)
 		}
 	}
 	c.chain = slices.Clip(slices.Clone(chain))
-	return c, nil
+	return nil
 }
 
-// newCredential derives the algorithms from the key and applies the options
-// every constructor shares.
-func newCredential(key crypto.Signer, opts []Option) (*Credential, *options, error) {
+// applyOptions applies the options every constructor shares.
+func applyOptions(opts []Option) (*options, error) {
 	var o options
 	for _, opt := range opts {
 		if opt == nil {
-			return nil, nil, errors.New("signer: nil Option")
+			return nil, errors.New("signer: nil Option")
 		}
 		if err := opt(&o); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	c := &Credential{key: key}
+	return &o, nil
+}
+
+// newSigningCredential makes the credential of key: the standard library's
+// own key types are trusted to sign correctly; others' signatures are
+// checked as they are made.
+func newSigningCredential(key crypto.Signer, o *options) (*Credential, error) {
+	trusted := false
 	switch k := key.(type) {
 	case nil:
-		return nil, nil, errors.New("signer: nil key")
+		return nil, errors.New("signer: nil key")
 	case *ecdsa.PrivateKey:
 		if k == nil {
-			return nil, nil, errors.New("signer: nil key")
+			return nil, errors.New("signer: nil key")
 		}
-		c.trusted = true
+		trusted = true
 	case *rsa.PrivateKey:
 		if k == nil {
-			return nil, nil, errors.New("signer: nil key")
+			return nil, errors.New("signer: nil key")
 		}
-		c.trusted = true
+		trusted = true
 	case ed25519.PrivateKey:
 		if len(k) != ed25519.PrivateKeySize {
-			return nil, nil, fmt.Errorf("%w: %d-byte Ed25519 private key", ErrUnsupportedKey, len(k))
+			return nil, fmt.Errorf("%w: %d-byte Ed25519 private key", ErrUnsupportedKey, len(k))
 		}
-		c.trusted = true
+		trusted = true
 	}
-	c.pub = key.Public()
-	if err := checkAllowed(c.pub); err != nil {
-		return nil, nil, err
+	c, err := newCredential(key, key.Public(), o)
+	if err != nil {
+		return nil, err
 	}
-	alg, _ := sigalg.ForKey(c.pub)
-	c.digestAlg, c.msgAlg = alg, alg
+	c.trusted = trusted
+	return c, nil
+}
+
+// newCredential derives the algorithms from pub and the options; key is
+// nil for a credential that cannot sign.
+func newCredential(key crypto.Signer, pub crypto.PublicKey, o *options) (*Credential, error) {
+	if err := checkAllowed(pub); err != nil {
+		return nil, err
+	}
+	c := &Credential{key: key, pub: pub}
+	alg, _ := sigalg.ForKey(pub)
+	c.msgAlg = alg
+	c.digestAlg = alg.ForDigests() // Ed25519 keys sign digests as Ed25519ph
 	switch {
 	case o.pss && alg != sigalg.RSAPKCS1SHA256:
-		return nil, nil, fmt.Errorf("signer: WithRSAPSS() needs an RSA key, not %T", c.pub)
+		return nil, fmt.Errorf("signer: WithRSAPSS() needs an RSA key, not %T", pub)
 	case o.pss:
 		c.digestAlg, c.msgAlg = sigalg.RSAPSSSHA256, sigalg.RSAPSSSHA256
-	case alg == sigalg.Ed25519:
-		// Digests are signed as Ed25519ph; messages as pure Ed25519.
-		c.digestAlg = sigalg.Ed25519ph
 	}
-	return c, &o, nil
+	return c, nil
+}
+
+// CanSign reports whether the credential holds a signing key: false for
+// [FromPublicKey] and [FromCertificate] credentials, which only name a
+// signer and check its signatures.
+func (c *Credential) CanSign() bool { return c != nil && c.key != nil }
+
+// VerifyDigest checks sig over a digest made with h, as sigil's verifier
+// checks a message signature of the credential's key: ECDSA or RSA (PKCS#1
+// v1.5, or PSS with [WithRSAPSS]) over a SHA-256, SHA-384 or SHA-512
+// digest, Ed25519 keys as Ed25519ph over SHA-512.
+func (c *Credential) VerifyDigest(h crypto.Hash, digest, sig []byte) error {
+	if c == nil || c.pub == nil {
+		return errZeroCredential
+	}
+	alg, err := c.digestAlg.WithHash(h)
+	if err != nil {
+		return err
+	}
+	if len(digest) != h.Size() {
+		return fmt.Errorf("signer: %d-byte digest for %v", len(digest), h)
+	}
+	return alg.VerifyDigest(c.pub, digest, sig)
+}
+
+// VerifyMessage checks sig over a whole message (a DSSE pre-authentication
+// encoding), as [Credential.SignMessage] makes it: the key's algorithm over
+// the message, pure Ed25519 for Ed25519 keys.
+func (c *Credential) VerifyMessage(msg, sig []byte) error {
+	if c == nil || c.pub == nil {
+		return errZeroCredential
+	}
+	return c.msgAlg.Verify(c.pub, msg, sig)
 }
 
 // PublicKey returns the key's public key, as its Public method returned it
@@ -250,8 +371,11 @@ func (c *Credential) KeyDetails() string {
 // returned, so a key that returns, say, raw r||s instead of ASN.1 DER for
 // ECDSA is caught here rather than by every verifier.
 func (c *Credential) SignDigest(rand io.Reader, digest []byte) ([]byte, error) {
-	if c == nil || c.key == nil {
+	if c == nil || c.pub == nil {
 		return nil, errZeroCredential
+	}
+	if c.key == nil {
+		return nil, ErrNoSigningKey
 	}
 	if h := c.digestAlg.Hash(); len(digest) != h.Size() {
 		return nil, fmt.Errorf("signer: %d-byte digest, want %d bytes of %v", len(digest), h.Size(), h)
@@ -276,8 +400,11 @@ func (c *Credential) SignDigest(rand io.Reader, digest []byte) ([]byte, error) {
 // keys other than the standard library's own types are verified before they
 // are returned.
 func (c *Credential) SignMessage(rand io.Reader, msg []byte) ([]byte, error) {
-	if c == nil || c.key == nil {
+	if c == nil || c.pub == nil {
 		return nil, errZeroCredential
+	}
+	if c.key == nil {
+		return nil, ErrNoSigningKey
 	}
 	sig, err := crypto.SignMessage(c.key, randOrDefault(rand), msg, signerOpts(c.msgAlg))
 	if err != nil {
@@ -292,6 +419,10 @@ func (c *Credential) SignMessage(rand io.Reader, msg []byte) ([]byte, error) {
 }
 
 var errZeroCredential = errors.New("signer: zero Credential; make one with FromKey or FromCertificateChain")
+
+// ErrNoSigningKey is returned by the signing methods of a credential made by
+// [FromPublicKey] or [FromCertificate], which has no key to sign with.
+var ErrNoSigningKey = errors.New("signer: the credential names a signer whose key is elsewhere (FromPublicKey, FromCertificate); it cannot sign")
 
 // signerOpts returns the crypto.SignerOpts that make a key sign with alg.
 // Pointer options are fresh for each call, so a key cannot change them for

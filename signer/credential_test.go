@@ -495,6 +495,108 @@ func TestFromCertificateChain(t *testing.T) {
 			t.Errorf("FromCertificateChain with %s = %v, want an error naming it", name, err)
 		}
 	}
+
+	// FromCertificate: the same chain checks, for a key that signs elsewhere.
+	c, err := signer.FromCertificate([]*x509.Certificate{leaf, inter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CanSign() || c.Hint() != "" || len(c.Certificates()) != 2 || !sigalg.EqualKeys(c.PublicKey(), key.Public()) {
+		t.Fatalf("FromCertificate: CanSign %v, hint %q, %d certificates", c.CanSign(), c.Hint(), len(c.Certificates()))
+	}
+	for _, tc := range []struct {
+		name  string
+		chain []*x509.Certificate
+		want  error
+	}{
+		{"issuer with another key", []*x509.Certificate{leaf, impostor}, signer.ErrInvalidChain},
+		{"skipped intermediate", []*x509.Certificate{leaf, root}, signer.ErrInvalidChain},
+		{"empty", nil, signer.ErrInvalidChain},
+		{"nil leaf", []*x509.Certificate{nil}, signer.ErrInvalidChain},
+		{"too long", long, signer.ErrInvalidChain},
+		{"P-224 leaf", []*x509.Certificate{p.issue("p224", mustP224(t).Public(), false, inter, interKey), inter}, signer.ErrUnsupportedKey},
+	} {
+		if _, err := signer.FromCertificate(tc.chain); !errors.Is(err, tc.want) {
+			t.Errorf("FromCertificate, %s: err = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func mustP224(t *testing.T) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestFromPublicKey: a credential of a public key alone names the signer as
+// FromKey does and checks signatures as sigil's verifier will, but cannot
+// sign.
+func TestFromPublicKey(t *testing.T) {
+	for name, k := range testKeys(t) {
+		signing, err := signer.FromKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := signer.FromPublicKey(k.Public())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if c.CanSign() || !signing.CanSign() || c.Hint() != signing.Hint() || c.HashFunc() != signing.HashFunc() || c.KeyDetails() != signing.KeyDetails() {
+			t.Fatalf("%s: public-key credential differs from FromKey's: %q %v %s", name, c.Hint(), c.HashFunc(), c.KeyDetails())
+		}
+		h := c.HashFunc().New()
+		h.Write([]byte("artifact"))
+		d := h.Sum(nil)
+		sig, err := signing.SignDigest(nil, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.VerifyDigest(c.HashFunc(), d, sig); err != nil {
+			t.Errorf("%s: VerifyDigest: %v", name, err)
+		}
+		d[0] ^= 1
+		if err := c.VerifyDigest(c.HashFunc(), d, sig); err == nil {
+			t.Errorf("%s: VerifyDigest accepted another digest", name)
+		}
+		msg, err := signing.SignMessage(nil, []byte("message"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.VerifyMessage([]byte("message"), msg); err != nil {
+			t.Errorf("%s: VerifyMessage: %v", name, err)
+		}
+		if err := c.VerifyMessage([]byte("messagE"), msg); err == nil {
+			t.Errorf("%s: VerifyMessage accepted another message", name)
+		}
+		for _, f := range []func() ([]byte, error){
+			func() ([]byte, error) { return c.SignDigest(nil, d) },
+			func() ([]byte, error) { return c.SignMessage(nil, []byte("m")) },
+		} {
+			if sig, err := f(); sig != nil || !errors.Is(err, signer.ErrNoSigningKey) {
+				t.Errorf("%s: a public-key credential signed: %v", name, err)
+			}
+		}
+	}
+	ec := must(signer.Generate(signer.ECDSAP256)).Public()
+	if c, err := signer.FromPublicKey(ec, signer.WithHint("kms://key/1")); err != nil || c.Hint() != "kms://key/1" {
+		t.Errorf("WithHint: %v", err)
+	}
+	if _, err := signer.FromPublicKey(ec, signer.WithRSAPSS()); err == nil || !strings.Contains(err.Error(), "WithRSAPSS() needs an RSA key") {
+		t.Errorf("WithRSAPSS on ECDSA: %v", err)
+	}
+	if _, err := signer.FromPublicKey(mustP224(t).Public()); !errors.Is(err, signer.ErrUnsupportedKey) {
+		t.Errorf("P-224: %v", err)
+	}
+	if _, err := signer.FromPublicKey(nil); err == nil {
+		t.Error("nil key accepted")
+	}
+	// Ed25519 keys check digests only as Ed25519ph over SHA-512.
+	ed := must(signer.FromPublicKey(must(signer.Generate(signer.Ed25519)).Public()))
+	if err := ed.VerifyDigest(crypto.SHA256, make([]byte, 32), make([]byte, 64)); !errors.Is(err, sigalg.ErrUnsupported) {
+		t.Errorf("Ed25519 over SHA-256: %v", err)
+	}
 }
 
 // TestConcurrentSigning: a Credential is safe for concurrent use (run with -race).

@@ -1,6 +1,7 @@
 package signer_test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
@@ -124,4 +125,64 @@ func ExampleFromCertificateChain() {
 	// Example Root CA
 	// hint: ""
 	// other key: true
+}
+
+// A credential of a public key alone names a signer whose key is elsewhere
+// (a remote signing service): it checks that key's signatures, as sigil's
+// verifier will, and sign.AssembleMessage bundles them. It cannot sign.
+func ExampleFromPublicKey() {
+	remote, err := signer.Generate(signer.ECDSAP256) // held by the signing service
+	if err != nil {
+		log.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("artifact"))
+	sig, err := remote.Sign(rand.Reader, digest[:], crypto.SHA256) // made by the service
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	c, err := signer.FromPublicKey(remote.Public(), signer.WithHint("kms://keys/release"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Hint(), c.CanSign())
+	fmt.Println(c.VerifyDigest(crypto.SHA256, digest[:], sig))
+	_, err = c.SignDigest(rand.Reader, digest[:])
+	fmt.Println(errors.Is(err, signer.ErrNoSigningKey))
+	// Output:
+	// kms://keys/release false
+	// <nil>
+	// true
+}
+
+// A certificate credential for a key that signs elsewhere: the bundle will
+// name the signer by its certificate; the chain is checked link by link.
+func ExampleFromCertificate() {
+	caKey, _ := signer.Generate(signer.ECDSAP256)
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Example CA"},
+		NotBefore: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, _ := x509.CreateCertificate(rand.Reader, ca, ca, caKey.Public(), caKey)
+	ca, _ = x509.ParseCertificate(caDER)
+	remote, _ := signer.Generate(signer.ECDSAP256) // held by an HSM other software drives
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "release-signer"},
+		NotBefore: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+	}
+	leafDER, _ := x509.CreateCertificate(rand.Reader, leaf, ca, remote.Public(), caKey)
+	leaf, _ = x509.ParseCertificate(leafDER)
+
+	c, err := signer.FromCertificate([]*x509.Certificate{leaf, ca})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Certificates()[0].Subject.CommonName, c.CanSign())
+	_, err = signer.FromCertificate([]*x509.Certificate{ca, leaf}) // reversed
+	fmt.Println(errors.Is(err, signer.ErrInvalidChain))
+	// Output:
+	// release-signer false
+	// true
 }
