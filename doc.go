@@ -18,6 +18,8 @@
 //   - signer provides keys and credentials: key files, any crypto.Signer,
 //     certificate chains, Fulcio certificates and OIDC identity tokens;
 //   - sign makes bundles, with timestamps and transparency-log entries;
+//   - intoto is the in-toto statement sign signs and verify returns, with
+//     its checked encoder and strict decoder;
 //   - witness reads witness keys and policies for log checkpoints;
 //   - monitor watches transparency logs for consistency and for entries
 //     that match a watch list.

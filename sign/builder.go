@@ -15,6 +15,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/limits"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/internal/streamhash"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/signer"
 )
 
@@ -134,17 +135,18 @@ func (b *BundleBuilder) SignDSSE(ctx context.Context, payloadType string, payloa
 }
 
 // SignStatement signs an in-toto v1 statement in a DSSE envelope of type
-// InTotoPayloadType and returns the bundle. The statement must have a
-// predicate type and at least one subject, each with at least one digest;
-// SHA-2 digests ("sha256", "sha384", "sha512") must be lowercase hex of the
-// right length. Statements of up to 32,768 subjects are accepted, the most
-// verifiers read.
-func (b *BundleBuilder) SignStatement(ctx context.Context, st *Statement) (*bundle.Bundle, error) {
-	payload, err := encodeStatement(st)
+// intoto.PayloadType and returns the bundle. The statement is checked and
+// encoded by intoto.Marshal: it must have a predicate type and 1 to 32,768
+// subjects (the most verifiers read), each with a digest; SHA-2 digests
+// ("sha256", "sha384", "sha512") must be lowercase hex of the right length.
+// A statement Marshal refuses is an error wrapping
+// intoto.ErrInvalidStatement.
+func (b *BundleBuilder) SignStatement(ctx context.Context, st *intoto.Statement) (*bundle.Bundle, error) {
+	payload, err := intoto.Marshal(st)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: %w", err)
 	}
-	return b.SignDSSE(ctx, InTotoPayloadType, payload)
+	return b.SignDSSE(ctx, intoto.PayloadType, payload)
 }
 
 // checkPayload checks a DSSE payload type and payload against what bundles

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -82,10 +83,10 @@ func ExampleBundleBuilder_SignStatement() {
 		panic(err)
 	}
 	files := map[string]string{"model.safetensors": "weights", "config.json": `{"layers": 2}`}
-	st := &sign.Statement{PredicateType: "https://model_signing/signature/v1.0"}
+	st := &intoto.Statement{PredicateType: "https://model_signing/signature/v1.0"}
 	for _, name := range []string{"config.json", "model.safetensors"} {
 		sum := sha256.Sum256([]byte(files[name]))
-		st.Subject = append(st.Subject, sign.Subject{Name: name, Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}})
+		st.Subject = append(st.Subject, intoto.Subject{Name: name, Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}})
 	}
 	bun, err := b.SignStatement(context.Background(), st)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/verify"
@@ -156,30 +157,30 @@ func TestStatementValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	hexd := strings.Repeat("ab", 32)
-	good := func() *sign.Statement {
-		return &sign.Statement{PredicateType: "https://p", Subject: []sign.Subject{{Name: "a", Digest: map[string]string{"sha256": hexd}}}}
+	good := func() *intoto.Statement {
+		return &intoto.Statement{PredicateType: "https://p", Subject: []intoto.Subject{{Name: "a", Digest: map[string]string{"sha256": hexd}}}}
 	}
 	for _, tc := range []struct {
 		name string
-		mut  func(s *sign.Statement)
+		mut  func(s *intoto.Statement)
 		want string
 	}{
 		{"nil", nil, "nil statement"},
-		{"ok", func(*sign.Statement) {}, ""},
-		{"explicit v1", func(s *sign.Statement) { s.Type = sign.StatementTypeV1 }, ""},
-		{"gitCommit digest", func(s *sign.Statement) { s.Subject[0].Digest = map[string]string{"gitCommit": "abc"} }, ""},
-		{"other type", func(s *sign.Statement) { s.Type = "https://in-toto.io/Statement/v0.1" }, "_type"},
-		{"no predicate type", func(s *sign.Statement) { s.PredicateType = "" }, "predicateType"},
-		{"no subject", func(s *sign.Statement) { s.Subject = nil }, "0 subjects"},
-		{"no digest", func(s *sign.Statement) { s.Subject[0].Digest = nil }, "no digest"},
-		{"empty digest", func(s *sign.Statement) { s.Subject[0].Digest["sha512"] = "" }, "empty sha512"},
-		{"short sha256", func(s *sign.Statement) { s.Subject[0].Digest["sha256"] = "abcd" }, "sha256 digest"},
-		{"upper hex", func(s *sign.Statement) { s.Subject[0].Digest["sha256"] = strings.ToUpper(hexd) }, "lowercase"},
-		{"predicate array", func(s *sign.Statement) { s.Predicate = []byte(`[1]`) }, "JSON object"},
-		{"predicate invalid", func(s *sign.Statement) { s.Predicate = []byte(`{`) }, "JSON object"},
+		{"ok", func(*intoto.Statement) {}, ""},
+		{"explicit v1", func(s *intoto.Statement) { s.Type = intoto.StatementTypeV1 }, ""},
+		{"gitCommit digest", func(s *intoto.Statement) { s.Subject[0].Digest = map[string]string{"gitCommit": "abc"} }, ""},
+		{"other type", func(s *intoto.Statement) { s.Type = "https://in-toto.io/Statement/v0.1" }, "_type"},
+		{"no predicate type", func(s *intoto.Statement) { s.PredicateType = "" }, "predicateType"},
+		{"no subject", func(s *intoto.Statement) { s.Subject = nil }, "0 subjects"},
+		{"no digest", func(s *intoto.Statement) { s.Subject[0].Digest = nil }, "no digest"},
+		{"empty digest", func(s *intoto.Statement) { s.Subject[0].Digest["sha512"] = "" }, "empty sha512"},
+		{"short sha256", func(s *intoto.Statement) { s.Subject[0].Digest["sha256"] = "abcd" }, "sha256 digest"},
+		{"upper hex", func(s *intoto.Statement) { s.Subject[0].Digest["sha256"] = strings.ToUpper(hexd) }, "lowercase"},
+		{"predicate array", func(s *intoto.Statement) { s.Predicate = []byte(`[1]`) }, "JSON object"},
+		{"predicate invalid", func(s *intoto.Statement) { s.Predicate = []byte(`{`) }, "JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var st *sign.Statement
+			var st *intoto.Statement
 			if tc.mut != nil {
 				st = good()
 				tc.mut(st)
@@ -189,7 +190,7 @@ func TestStatementValidation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.Type != "" && st.Type != sign.StatementTypeV1 || bun.Envelope().PayloadType != sign.InTotoPayloadType {
+				if st.Type != "" && st.Type != intoto.StatementTypeV1 || bun.Envelope().PayloadType != intoto.PayloadType {
 					t.Fatal("statement changed or wrong payload type")
 				}
 				return
@@ -204,7 +205,7 @@ func TestStatementValidation(t *testing.T) {
 // TestManySubjects signs a model-signing-sized manifest: 20,000 files.
 func TestManySubjects(t *testing.T) {
 	f := newFixture(t, "ed25519", matChain, rootSpec{})
-	st := &sign.Statement{PredicateType: "https://model_signing/signature/v1.0"}
+	st := &intoto.Statement{PredicateType: "https://model_signing/signature/v1.0"}
 	var target [32]byte
 	for i := range 20000 {
 		name := "model/shard-" + strings.Repeat("0", 5-len(itoa(i))) + itoa(i) + ".safetensors"
@@ -212,7 +213,7 @@ func TestManySubjects(t *testing.T) {
 		if i == 12345 {
 			target = sum
 		}
-		st.Subject = append(st.Subject, sign.Subject{Name: name, Digest: map[string]string{"sha256": hexString(sum[:])}})
+		st.Subject = append(st.Subject, intoto.Subject{Name: name, Digest: map[string]string{"sha256": hexString(sum[:])}})
 	}
 	bun, err := f.builder(t).SignStatement(context.Background(), st)
 	if err != nil {

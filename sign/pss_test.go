@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -46,8 +47,8 @@ func TestRSAPSSSelfCheck(t *testing.T) {
 				t.Fatalf("SignArtifact with self-check: %v", err)
 			}
 			sum := sha256.Sum256(artifact)
-			st, err := b.SignStatement(ctx, &sign.Statement{PredicateType: "https://sigil.test/p",
-				Subject: []sign.Subject{{Name: "a", Digest: map[string]string{"sha256": hexString(sum[:])}}}})
+			st, err := b.SignStatement(ctx, &intoto.Statement{PredicateType: "https://sigil.test/p",
+				Subject: []intoto.Subject{{Name: "a", Digest: map[string]string{"sha256": hexString(sum[:])}}}})
 			if err != nil {
 				t.Fatalf("SignStatement with self-check: %v", err)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -20,10 +21,10 @@ import (
 
 var artifact = []byte("the artifact sigil signs in its round-trip tests\n")
 
-func artifactStatement() *sign.Statement {
+func artifactStatement() *intoto.Statement {
 	sum := sha256.Sum256(artifact)
-	return &sign.Statement{
-		Subject:       []sign.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sum)}}},
+	return &intoto.Statement{
+		Subject:       []intoto.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sum)}}},
 		PredicateType: "https://sigil.test/predicate/v1",
 		Predicate:     []byte(`{"built-by":"sigil tests"}`),
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/trustroot"
 )
@@ -50,7 +51,7 @@ func boundsCases(tb testing.TB) []*boundsCase {
 	name := head + `{"name":"` + strings.Repeat("n", room-len(head)-len(sub)-8) + `","digest":{"sha256":"` + sha256Hex(artifactA) + `"}}]}`
 
 	build := func(k *kit, payload string) *bundle.Bundle {
-		data, err := protojson.Marshal(k.dsseProto(tb, InTotoPayloadType, []byte(payload)))
+		data, err := protojson.Marshal(k.dsseProto(tb, intoto.PayloadType, []byte(payload)))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -140,7 +141,7 @@ func BenchmarkDecodeStatement(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(c.payload)))
-			reportCPU(b, func() { decodeStatement(c.payload) })
+			reportCPU(b, func() { intoto.Unmarshal(c.payload) })
 		})
 	}
 }

@@ -16,10 +16,8 @@ import (
 	"github.com/sigil-dev/sigil/internal/rekor"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/internal/streamhash"
+	"github.com/sigil-dev/sigil/intoto"
 )
-
-// InTotoPayloadType is the DSSE payload type of in-toto statements.
-const InTotoPayloadType = "application/vnd.in-toto+json"
 
 func (r *run) verifyContent(b *bundle.Bundle, s *signer, a Artifact, entryDigests []rekor.Digest, res *Result) error {
 	if m := b.MessageSignature(); m != nil {
@@ -93,12 +91,12 @@ func verifyMessage(m *bundle.MessageSignature, s *signer, a Artifact, entryDiges
 	return nil
 }
 
-func (r *run) verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Statement, error) {
-	inToto := env.PayloadType == InTotoPayloadType
+func (r *run) verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*intoto.Statement, error) {
+	inToto := env.PayloadType == intoto.PayloadType
 	if !inToto && !r.anyPayloadType && !r.v.cfg.payloadTypes[env.PayloadType] {
 		// Checked first: a Verifier that does not expect this payload type
 		// has no reason to hash it.
-		return nil, fail(StepSignature, fmt.Errorf("DSSE payload type %q is not in-toto (%s); accept it with AllowPayloadType", truncate(env.PayloadType), InTotoPayloadType))
+		return nil, fail(StepSignature, fmt.Errorf("DSSE payload type %q is not in-toto (%s); accept it with AllowPayloadType", truncate(env.PayloadType), intoto.PayloadType))
 	}
 	if err := verifyPAE(s, env); err != nil {
 		return nil, fail(StepSignature, fmt.Errorf("DSSE envelope: %w", err))
@@ -113,7 +111,7 @@ func (r *run) verifyEnvelope(env *bundle.Envelope, s *signer, a Artifact) (*Stat
 		}
 		return nil, nil
 	}
-	st, err := decodeStatement(env.Payload)
+	st, err := intoto.Unmarshal(env.Payload)
 	if err != nil {
 		return nil, fail(StepSignature, err)
 	}
@@ -135,7 +133,7 @@ func verifyPAE(s *signer, env *bundle.Envelope) error {
 	return s.alg.VerifyDigest(s.pub, dsse.Digest(s.alg.Hash(), env.PayloadType, env.Payload), env.Signature)
 }
 
-func matchSubject(st *Statement, a Artifact) error {
+func matchSubject(st *intoto.Statement, a Artifact) error {
 	var want map[crypto.Hash][]byte
 	if a.r != nil {
 		var algs []crypto.Hash
@@ -203,4 +201,12 @@ func matchPayload(payload []byte, a Artifact) error {
 		return errors.New("artifact digest does not match the DSSE payload")
 	}
 	return nil
+}
+
+// truncate shortens an attacker-chosen string quoted in an error.
+func truncate(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sigil-dev/sigil/internal/sigalg"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/witness"
 )
 
@@ -211,7 +212,7 @@ func UnsafeAllowCASigningCertificates() Option {
 // a payload type other than in-toto's, whose payload is then the artifact
 // itself: the artifact must be the payload's bytes (or their digest), and
 // Result.PayloadType reports the type. By default only in-toto statements
-// (InTotoPayloadType) verify, as the Sigstore client specification
+// (intoto.PayloadType) verify, as the Sigstore client specification
 // requires: a DSSE envelope of any other type fails at StepSignature before
 // its signature is checked. May be given several times.
 func AllowPayloadType(payloadType string) Option {
@@ -219,7 +220,7 @@ func AllowPayloadType(payloadType string) Option {
 		switch payloadType {
 		case "":
 			return errors.New("verify: AllowPayloadType(\"\"): empty payload type")
-		case InTotoPayloadType:
+		case intoto.PayloadType:
 			return fmt.Errorf("verify: AllowPayloadType(%q): in-toto statements are always accepted", payloadType)
 		}
 		if c.payloadTypes == nil {

@@ -3,8 +3,9 @@ package verify
 import (
 	"crypto"
 	"crypto/x509"
-	"encoding/json"
 	"time"
+
+	"github.com/sigil-dev/sigil/intoto"
 )
 
 // Result holds only facts Verify has verified. It is returned only when
@@ -22,13 +23,13 @@ type Result struct {
 	// distinct CT logs (CT logs of one operator count once).
 	SCTs int
 	// PayloadType is the payload type of a DSSE bundle's envelope:
-	// InTotoPayloadType, or one the Verifier was told to accept
+	// intoto.PayloadType, or one the Verifier was told to accept
 	// (AllowPayloadType). It is empty for a message-signature bundle.
 	PayloadType string
 	// Statement is the in-toto statement of a DSSE bundle of
-	// InTotoPayloadType, decoded strictly (see Verifier.Verify); nil for
+	// intoto.PayloadType, decoded strictly (see Verifier.Verify); nil for
 	// other bundles.
-	Statement *Statement
+	Statement *intoto.Statement
 }
 
 // Signer describes the verified signer.
@@ -88,22 +89,4 @@ type Timestamp struct {
 	// Operator is who runs the TSA or the log, as the trusted root names
 	// it; empty when the root names no operator.
 	Operator string
-}
-
-// Statement is a verified in-toto statement. Predicate is the predicate's
-// JSON object exactly as signed (checked to be valid JSON, not otherwise
-// interpreted), or nil when the statement has none; it shares memory with
-// the bundle's envelope payload and must not be modified.
-type Statement struct {
-	Type          string          `json:"_type"`
-	PredicateType string          `json:"predicateType"`
-	Subject       []Subject       `json:"subject"`
-	Predicate     json.RawMessage `json:"predicate,omitempty"`
-}
-
-// Subject is an in-toto subject: a name and its digests, keyed by algorithm
-// name ("sha256", ...), hex-encoded.
-type Subject struct {
-	Name   string            `json:"name"`
-	Digest map[string]string `json:"digest"`
 }

@@ -234,7 +234,7 @@ type signer struct {
 // hashed or decoded, so a bundle from a signer the policy rejects costs no
 // more than its signer's checks.
 //
-// A DSSE envelope must carry an in-toto statement (InTotoPayloadType)
+// A DSSE envelope must carry an in-toto statement (intoto.PayloadType)
 // unless the Verifier accepts its payload type (AllowPayloadType). The
 // statement is decoded strictly: a field given twice, or spelled in another
 // case ("SUBJECT"), fails the bundle, so that no other decoder of the same

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
 	"github.com/sigil-dev/sigil/trustroot"
@@ -179,7 +180,7 @@ func signFile(ctx context.Context, a *signArgs) (*bundle.Bundle, error) {
 			return nil, fmt.Errorf("%s: %w", a.file, err)
 		}
 		// The statement is signed as written, byte for byte.
-		return bb.SignDSSE(ctx, sign.InTotoPayloadType, statement)
+		return bb.SignDSSE(ctx, intoto.PayloadType, statement)
 	}
 	f, err := os.Open(a.file)
 	if err != nil {
@@ -303,13 +304,13 @@ func loadKey(path string) (*signer.Credential, error) {
 
 // checkStatement checks that data is an in-toto v1 statement with subjects.
 func checkStatement(data []byte) error {
-	var st sign.Statement
+	var st intoto.Statement
 	if err := json.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("not an in-toto statement: %w", err)
 	}
 	switch {
-	case st.Type != sign.StatementTypeV1:
-		return fmt.Errorf("in-toto statement _type %q, want %q", st.Type, sign.StatementTypeV1)
+	case st.Type != intoto.StatementTypeV1:
+		return fmt.Errorf("in-toto statement _type %q, want %q", st.Type, intoto.StatementTypeV1)
 	case st.PredicateType == "":
 		return errors.New("in-toto statement without predicateType")
 	case len(st.Subject) == 0:

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/testservices"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -145,8 +146,8 @@ func credential(t *testing.T, k crypto.Signer) *signer.Credential {
 
 var artifact = []byte("sigil integration test artifact\n")
 
-var statement = &sign.Statement{
-	Subject:       []sign.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sha256.Sum256(artifact))}}},
+var statement = &intoto.Statement{
+	Subject:       []intoto.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sha256.Sum256(artifact))}}},
 	PredicateType: "https://slsa.dev/provenance/v1",
 	Predicate:     []byte(`{"builder":{"id":"https://example.test/builder"}}`),
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/testservices"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/signer"
@@ -382,9 +383,9 @@ func (e *env) prepare(c *signedCase, key, wrong crypto.Signer) error {
 
 // statement is the in-toto statement sigil signs for an artifact: the
 // artifact's SHA-256 as its one subject, as cosign attest-blob writes it.
-func statement(artifact []byte) *sign.Statement {
-	return &sign.Statement{
-		Subject:       []sign.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sha256.Sum256(artifact))}}},
+func statement(artifact []byte) *intoto.Statement {
+	return &intoto.Statement{
+		Subject:       []intoto.Subject{{Name: "artifact.txt", Digest: map[string]string{"sha256": fmt.Sprintf("%x", sha256.Sum256(artifact))}}},
 		PredicateType: predicateType,
 		Predicate:     predicate,
 	}

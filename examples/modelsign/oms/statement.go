@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sigil-dev/sigil/sign"
+	"github.com/sigil-dev/sigil/intoto"
 )
 
 // The predicate types: OMS v1.0, and the v0.1 one model_signing v0.2.0
@@ -39,7 +39,7 @@ func (m *Manifest) RootDigest() []byte {
 }
 
 // Statement returns the OMS v1.0 in-toto statement of the manifest.
-func (m *Manifest) Statement() (*sign.Statement, error) {
+func (m *Manifest) Statement() (*intoto.Statement, error) {
 	pred, err := json.Marshal(struct {
 		Resources     []Resource    `json:"resources"`
 		Serialization Serialization `json:"serialization"`
@@ -47,9 +47,9 @@ func (m *Manifest) Statement() (*sign.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sign.Statement{
+	return &intoto.Statement{
 		Type:          statementTypeV1,
-		Subject:       []sign.Subject{{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}}},
+		Subject:       []intoto.Subject{{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}}},
 		PredicateType: PredicateType,
 		Predicate:     pred,
 	}, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/intoto"
 	"github.com/sigil-dev/sigil/policy"
 	"github.com/sigil-dev/sigil/sign"
 	"github.com/sigil-dev/sigil/verify"
@@ -51,7 +52,7 @@ type VerifyOptions struct {
 // signed, or another error of this package.
 func Verify(ctx context.Context, v *verify.Verifier, b *bundle.Bundle, p policy.Policy, modelPath string, opts VerifyOptions) (*verify.Result, *Manifest, error) {
 	env := b.Envelope()
-	if env == nil || env.PayloadType != verify.InTotoPayloadType {
+	if env == nil || env.PayloadType != intoto.PayloadType {
 		return nil, nil, fmt.Errorf("%w: not a DSSE bundle of an in-toto statement", ErrMalformed)
 	}
 	// The artifact is the model, checked below against the signed manifest

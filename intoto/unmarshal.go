@@ -1,4 +1,4 @@
-package verify
+package intoto
 
 import (
 	"bytes"
@@ -10,27 +10,7 @@ import (
 	"github.com/sigil-dev/sigil/internal/limits"
 )
 
-// The in-toto statement decoder. It is strict where other consumers of the
-// same payload could read it differently from sigil, and bounded in the work
-// an attacker-chosen payload causes:
-//
-//   - The statement's fields (_type, subject, predicateType, predicate) and
-//     each subject's fields (name, digest, uri, content, downloadLocation,
-//     mediaType, annotations) appear at most once, spelled exactly. A key
-//     equal to one of them under Unicode case folding but spelled otherwise
-//     ("SUBJECT", "Digest", "\u017fubject") is an error: encoding/json and
-//     other case-insensitive decoders would read it as the field.
-//     Unknown fields are ignored, as the in-toto specification requires.
-//   - A subject's digest is an object of strings with at most
-//     maxSubjectDigests entries, no two of which are equal under case folding.
-//   - Subjects are counted as they are decoded: the decoder stops at the
-//     first subject beyond limits.MaxStatementSubjects.
-//   - The input is one JSON value (RFC 8259) in UTF-8, with no lone
-//     surrogate escapes, nested at most maxStatementDepth deep. The predicate
-//     must be an object; it is checked to be valid JSON and returned as the
-//     signer wrote it, not interpreted.
-//
-// Every statement it accepts, encoding/json decodes to the same Statement.
+// The strict decoder; see the package documentation for its rules.
 
 // maxSubjectDigests bounds the entries of one subject's digest set (the
 // in-toto digest set registry names fewer algorithms).
@@ -44,9 +24,9 @@ var (
 	subjectFields   = []string{"name", "digest", "uri", "content", "downloadLocation", "mediaType", "annotations"}
 )
 
-// errStatement prefixes every decoding error.
+// errStatement makes a decoding error, wrapping ErrInvalidStatement.
 func errStatement(format string, args ...any) error {
-	return fmt.Errorf("in-toto statement: "+format, args...)
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidStatement}, args...)...)
 }
 
 type stmtDecoder struct {
@@ -55,16 +35,18 @@ type stmtDecoder struct {
 	scratch []byte // decoded escaped strings
 }
 
-// decodeStatement decodes payload as an in-toto statement (v1 or v0.1),
-// strictly (see above), and checks its type and subject count.
-func decodeStatement(payload []byte) (*Statement, error) {
+// Unmarshal decodes payload as an in-toto statement (v1 or v0.1), strictly
+// (see the package documentation), and checks its type and that it has a
+// subject. The returned Predicate shares memory with payload. Errors wrap
+// ErrInvalidStatement.
+func Unmarshal(payload []byte) (*Statement, error) {
 	d := &stmtDecoder{data: payload}
 	st, err := d.statement()
 	if err != nil {
 		return nil, err
 	}
 	switch st.Type {
-	case "https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1":
+	case StatementTypeV1, StatementTypeV01:
 	default:
 		return nil, errStatement("unknown _type %q", truncate(st.Type))
 	}

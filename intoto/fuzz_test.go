@@ -1,4 +1,4 @@
-package verify
+package intoto
 
 import (
 	"encoding/base64"
@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// FuzzDecodeStatement: the strict in-toto decoder never panics, and every
+// FuzzUnmarshal: the strict in-toto decoder never panics, and every
 // statement it accepts encoding/json decodes to the same Statement (the
 // decoder is strict, never different). Seeds: the statements of the real
 // DSSE bundles of the conformance corpus and hand-made edge cases, in
-// testdata/fuzz/FuzzDecodeStatement.
-func FuzzDecodeStatement(f *testing.F) {
+// testdata/fuzz/FuzzUnmarshal.
+func FuzzUnmarshal(f *testing.F) {
 	for _, s := range statementSeeds() {
 		f.Add([]byte(s))
 	}
