@@ -206,8 +206,8 @@ func FromProto(pb *protobundle.Bundle) (*Bundle, error) {
 	}
 	// A message built in memory, unlike one Parse decoded, may hold strings
 	// that are not valid UTF-8, which MarshalJSON could not encode.
-	if _, err := protojson.Marshal(b.pb); err != nil {
-		return nil, malformed("%s", protojsonError(err))
+	if _, err := encodeBundle(nil, b.pb, "", nil); err != nil {
+		return nil, malformed("%v", err)
 	}
 	return b, nil
 }

@@ -1,14 +1,10 @@
 package bundle
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
+	"fmt"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 )
 
 // MarshalJSON encodes the bundle as version 0.3 JSON, the format every
@@ -25,32 +21,34 @@ import (
 // verifiers (sigstore-go by default) reject in version 0.3. A version 0.3
 // bundle is written as it is, chain included.
 //
-// The encoding is deterministic: marshaling a bundle parsed from MarshalJSON's
+// The encoding is the protobuf JSON mapping without insignificant
+// whitespace, byte for byte what protojson.Marshal followed by json.Compact
+// writes, and deterministic: marshaling a bundle parsed from MarshalJSON's
 // output yields the same bytes.
 func (b *Bundle) MarshalJSON() ([]byte, error) {
 	if b.pb == nil {
 		return nil, errors.New("bundle: marshaling a zero Bundle")
 	}
-	pb := proto.Clone(b.pb).(*protobundle.Bundle)
-	if b.upgradable() {
-		pb.MediaType = MediaTypeV03
-		if c, ok := pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok && len(b.certs) == 1 {
-			pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_Certificate{
-				Certificate: &protocommon.X509Certificate{RawBytes: c.X509CertificateChain.GetCertificates()[0].GetRawBytes()},
-			}
-		}
-	}
-	out, err := protojson.Marshal(pb)
+	mediaType, singleCert := b.encoding()
+	out, err := encodeBundle(make([]byte, 0, b.encodedSizeHint()), b.pb, mediaType, singleCert)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bundle: marshaling: %w", err)
 	}
-	// protojson randomizes insignificant whitespace; compact it so the
-	// encoding is deterministic.
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, out); err != nil {
-		return nil, err
+	return out, nil
+}
+
+// encoding returns what MarshalJSON writes in place of the bundle's own
+// media type and certificate chain: the version 0.3 media type and, for a
+// chain of the leaf alone, that leaf as the single certificate, when the
+// bundle is upgradable; "" and nil otherwise.
+func (b *Bundle) encoding() (mediaType string, singleCert []byte) {
+	if !b.upgradable() {
+		return "", nil
 	}
-	return buf.Bytes(), nil
+	if c, ok := b.pb.GetVerificationMaterial().GetContent().(*protobundle.VerificationMaterial_X509CertificateChain); ok && len(b.certs) == 1 {
+		singleCert = c.X509CertificateChain.GetCertificates()[0].GetRawBytes()
+	}
+	return MediaTypeV03, singleCert
 }
 
 // upgradable reports whether MarshalJSON writes the bundle as version 0.3.
@@ -64,4 +62,22 @@ func (b *Bundle) upgradable() bool {
 		}
 	}
 	return len(b.certs) <= 1
+}
+
+// encodedSizeHint estimates the length of the bundle's encoding, from the
+// sizes of its largest fields in base64, so MarshalJSON allocates once.
+func (b *Bundle) encodedSizeHint() int {
+	n := 512
+	for _, c := range b.certs {
+		n += len(c.Raw)
+	}
+	for _, e := range b.pb.GetVerificationMaterial().GetTlogEntries() {
+		n += len(e.GetCanonicalizedBody()) + len(e.GetInclusionPromise().GetSignedEntryTimestamp()) +
+			len(e.GetInclusionProof().GetHashes())*32 + len(e.GetInclusionProof().GetCheckpoint().GetEnvelope())*3/4 + 256
+	}
+	for _, t := range b.pb.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps() {
+		n += len(t.GetSignedTimestamp())
+	}
+	n += len(b.pb.GetDsseEnvelope().GetPayload()) + 256
+	return n * 4 / 3
 }
