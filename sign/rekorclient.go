@@ -22,7 +22,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -193,7 +192,7 @@ func logV1Request(r *LogRequest) (body []byte, kind, version string, err error) 
 	typ := "PUBLIC KEY"
 	if r.Certificate != nil {
 		der, typ = r.Certificate.Raw, "CERTIFICATE"
-	} else if der, err = x509.MarshalPKIXPublicKey(r.PublicKey); err != nil {
+	} else if der, err = sigalg.MarshalPublicKey(r.PublicKey); err != nil {
 		return nil, "", "", fmt.Errorf("%w", err)
 	}
 	verifier := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
@@ -399,7 +398,7 @@ func logV2Request(r *LogRequest) ([]byte, error) {
 	if r.Certificate != nil {
 		v.X509Certificate = &v2Blob{r.Certificate.Raw}
 	} else {
-		der, err := x509.MarshalPKIXPublicKey(r.PublicKey)
+		der, err := sigalg.MarshalPublicKey(r.PublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("%w", err)
 		}

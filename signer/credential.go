@@ -153,7 +153,7 @@ func (c *Credential) setHint(o *options) error {
 		c.hint = o.hint
 		return nil
 	}
-	der, err := x509.MarshalPKIXPublicKey(c.pub)
+	der, err := sigalg.MarshalPublicKey(c.pub)
 	if err != nil {
 		return fmt.Errorf("%w: encoding the public key: %v", ErrUnsupportedKey, err)
 	}

@@ -78,7 +78,7 @@ const (
 )
 
 func certKey(pub crypto.PublicKey, tok string) ([sha256.Size]byte, bool) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := sigalg.MarshalPublicKey(pub)
 	if err != nil {
 		return [sha256.Size]byte{}, false
 	}

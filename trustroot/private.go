@@ -369,7 +369,7 @@ func (l logSpec) proto(vf *protocommon.TimeRange) (*prototrust.TransparencyLogIn
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(l.key)
+	der, err := sigalg.MarshalPublicKey(l.key)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -536,7 +536,7 @@ func logProto(l *TrustedLog) (*prototrust.TransparencyLogInstance, error) {
 	var err error
 	if k, ok := l.PublicKey.(*rsa.PublicKey); ok && strings.HasPrefix(l.KeyDetails, "PKCS1_") {
 		der = x509.MarshalPKCS1PublicKey(k)
-	} else if der, err = x509.MarshalPKIXPublicKey(l.PublicKey); err != nil {
+	} else if der, err = sigalg.MarshalPublicKey(l.PublicKey); err != nil {
 		return nil, fmt.Errorf("trustroot: encoding log %s: %v", l.BaseURL, err)
 	}
 	var h protocommon.HashAlgorithm

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sigil-dev/sigil/internal/httpx"
 	"github.com/sigil-dev/sigil/internal/limits"
+	"github.com/sigil-dev/sigil/internal/sigalg"
 )
 
 // Path is the signing-certificate endpoint, relative to Fulcio's base URL.
@@ -102,7 +103,7 @@ func PublicKeyRequest(token string, pub crypto.PublicKey, proof []byte) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := sigalg.MarshalPublicKey(pub)
 	if err != nil {
 		return nil, fmt.Errorf("signer: encoding the public key: %w", err)
 	}
