@@ -133,11 +133,15 @@ func lowerBound(tb testing.TB, c *benchCase) []signatureCheck {
 	tbs, _ := sct.PrecertTBS(s.cert)
 	for i := range scts {
 		st := &scts[i]
-		for _, l := range c.v.ctlogs {
-			if l.ctID == st.LogID {
+		for _, l := range c.v.root.CTLogs() {
+			if bytes.Equal(l.LogID, st.LogID[:]) {
 				data, _ := sct.SignedData(st, tbs, issuer.RawSubjectPublicKeyInfo)
 				d := digest(crypto.SHA256, data)
-				alg, pub := l.alg, l.log.PublicKey
+				alg, err := sigalg.ForKeyDetails(l.KeyDetails)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				pub := l.PublicKey
 				checks = append(checks, func() error { return alg.VerifyDigest(pub, d, st.Signature) })
 				break
 			}

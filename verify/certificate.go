@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sigil-dev/sigil/bundle"
+	"github.com/sigil-dev/sigil/internal/codesign"
 	"github.com/sigil-dev/sigil/internal/sct"
 	"github.com/sigil-dev/sigil/policy"
 )
@@ -31,8 +32,11 @@ var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
 // certificate of the path must allow codeSigning, or any usage).
 func (v *Verifier) verifyCertificate(b *bundle.Bundle, s *signer, times []time.Time, res *Result) error {
 	leaf := s.cert
-	if err := checkLeaf(leaf, v.cfg.caSigners); err != nil {
-		return fail(StepCertificate, err)
+	if err := codesign.CheckLeaf(leaf, v.cfg.caSigners); err != nil {
+		if errors.Is(err, codesign.ErrCA) {
+			return fail(StepCertificate, errors.New("signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)"))
+		}
+		return fail(StepCertificate, fmt.Errorf("signing certificate %w", err))
 	}
 	pathLeaf, err := forPathValidation(leaf)
 	if err != nil {
@@ -289,33 +293,6 @@ func (c *preparedCA) checkTimes(chain []*x509.Certificate, times []time.Time) er
 	return nil
 }
 
-// checkLeaf checks what makes a certificate fit to sign code, whoever issued
-// it: not a CA (with allowCA: not a CA whose key usage lets it issue
-// certificates), the digitalSignature key usage if it has key usages, and
-// the codeSigning extended key usage itself (anyExtendedKeyUsage is not
-// enough).
-func checkLeaf(c *x509.Certificate, allowCA bool) error {
-	if c.IsCA && !allowCA {
-		return errors.New("signing certificate is a CA certificate (see UnsafeAllowCASigningCertificates)")
-	}
-	if c.IsCA && (c.KeyUsage == 0 || c.KeyUsage&x509.KeyUsageCertSign != 0) {
-		// RFC 5280 4.2.1.3: a CA without the key usage extension, or with
-		// keyCertSign, may issue certificates; it never signs here.
-		return errors.New("signing certificate is a CA certificate that may issue certificates (keyCertSign, or no key usage)")
-	}
-	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		return errors.New("signing certificate lacks the digitalSignature key usage")
-	}
-	codeSigning := false
-	for _, u := range c.ExtKeyUsage {
-		codeSigning = codeSigning || u == x509.ExtKeyUsageCodeSigning
-	}
-	if !codeSigning {
-		return errors.New("signing certificate lacks the codeSigning extended key usage")
-	}
-	return nil
-}
-
 // forPathValidation returns the leaf to give crypto/x509's path validation.
 //
 // crypto/x509 parses DNS, email, URI and IP subject alternative names; a SAN
@@ -386,50 +363,23 @@ func onlyFulcioOtherNames(c *x509.Certificate) bool {
 
 // verifySCTs counts the embedded SCTs that verify against distinct trusted
 // CT logs (CT logs of one operator, where the trusted root names operators,
-// count once) and checks the count against the threshold.
+// count once) and checks the count against the threshold. An SCT that does
+// not verify fails the step only when too few others do.
 func (v *Verifier) verifySCTs(leaf, issuer *x509.Certificate) (int, error) {
 	need := v.cfg.scts.n
-	scts, present, err := sct.Embedded(leaf)
+	checked, err := sct.Check(leaf, issuer, v.ctlogs)
 	if err != nil {
 		return 0, fail(StepSCT, err)
 	}
-	if !present || len(scts) == 0 {
-		if need > 0 {
-			return 0, fail(StepSCT, fmt.Errorf("%w: certificate has no embedded SCT, need %d", ErrThreshold, need))
-		}
-		return 0, nil
+	if checked.Verified >= need {
+		return checked.Verified, nil
 	}
-	var tbs []byte
-	seen := map[string]bool{}
-	var lastErr error
-	for i := range scts {
-		st := &scts[i]
-		var l *preparedLog
-		for _, c := range v.ctlogs {
-			if c.isCTv1 && c.ctID == st.LogID {
-				l = c
-				break
-			}
-		}
-		if l == nil || seen[l.witness] {
-			continue // unknown log, or its operator already counted
-		}
-		if tbs == nil {
-			if tbs, err = sct.PrecertTBS(leaf); err != nil {
-				return 0, fail(StepSCT, err)
-			}
-		}
-		if err := sct.Verify(st, l.alg, l.log.PublicKey, l.log.ValidFor, tbs, issuer); err != nil {
-			lastErr = fmt.Errorf("SCT %d from %s: %w", i, l.log.BaseURL, err)
-			continue
-		}
-		seen[l.witness] = true
+	if !checked.Present {
+		return 0, fail(StepSCT, fmt.Errorf("%w: certificate has no embedded SCT, need %d", ErrThreshold, need))
 	}
-	if len(seen) < need {
-		if lastErr == nil {
-			lastErr = errors.New("no SCT from a trusted CT log")
-		}
-		return 0, fail(StepSCT, fmt.Errorf("%w: %d verified SCTs from distinct logs (of distinct operators, where the trusted root names them), need %d (%v)", ErrThreshold, len(seen), need, lastErr))
+	cause := errors.New("no SCT from a trusted CT log")
+	if n := len(checked.Failures); n > 0 {
+		cause = checked.Failures[n-1]
 	}
-	return len(seen), nil
+	return 0, fail(StepSCT, fmt.Errorf("%w: %d verified SCTs from distinct logs (of distinct operators, where the trusted root names them), need %d (%v)", ErrThreshold, checked.Verified, need, cause))
 }

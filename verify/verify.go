@@ -12,6 +12,7 @@ import (
 	"github.com/sigil-dev/sigil/bundle"
 	"github.com/sigil-dev/sigil/internal/checkpoint"
 	"github.com/sigil-dev/sigil/internal/rfc3161"
+	"github.com/sigil-dev/sigil/internal/sct"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/internal/tlogcheck"
 	"github.com/sigil-dev/sigil/policy"
@@ -26,7 +27,7 @@ type Verifier struct {
 	cfg    config
 	cas    []*preparedCA
 	tlogs  []*preparedLog
-	ctlogs []*preparedLog
+	ctlogs []sct.Log
 	tsas   []*rfc3161.Authority
 	// tsaWitness names each TSA as a witness (see source).
 	tsaWitness map[*rfc3161.Authority]string
@@ -49,8 +50,6 @@ type preparedLog struct {
 	alg    sigalg.Algorithm
 	cp     *checkpoint.Verifier
 	policy *witness.Policy // nil: no witness policy
-	ctID   [32]byte
-	isCTv1 bool
 	// witness names the log as a witness for thresholds (see source).
 	witness string
 }
@@ -100,16 +99,9 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 	if v.cfg.witnessTimes && witnessed == 0 {
 		return nil, errors.New("verify: WitnessTimestamps without RequireWitnessPolicy")
 	}
-	for _, l := range root.CTLogs() {
-		p, err := prepareLog(l)
-		if err != nil {
-			return nil, err
-		}
-		if len(l.LogID) == 32 {
-			copy(p.ctID[:], l.LogID)
-			p.isCTv1 = true
-		}
-		v.ctlogs = append(v.ctlogs, p)
+	var err error
+	if v.ctlogs, err = sct.NewLogs(root.CTLogs(), func(l *trustroot.TrustedLog) string { return source(l.Operator, "log", string(l.LogID)) }); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
 	}
 	v.tsaWitness = map[*rfc3161.Authority]string{}
 	for _, t := range root.TimestampAuthorities() {
@@ -122,7 +114,7 @@ func New(root *trustroot.TrustedRoot, opts ...Option) (*Verifier, error) {
 		tlogs[l.witness], observers[l.witness] = true, true
 	}
 	for _, l := range v.ctlogs {
-		ctlogs[l.witness] = true
+		ctlogs[l.Counter()] = true
 	}
 	for _, w := range v.tsaWitness {
 		observers[w] = true

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigil-dev/sigil/internal/codesign"
 	"github.com/sigil-dev/sigil/internal/sct"
 	"github.com/sigil-dev/sigil/internal/sigalg"
 	"github.com/sigil-dev/sigil/trustroot"
@@ -50,7 +51,7 @@ func Validate(chain []*x509.Certificate, pub crypto.PublicKey, root *trustroot.T
 	if !sigalg.EqualKeys(pub, leaf.PublicKey) {
 		return nil, invalid(ErrKeyMismatch, "leaf %s holds a %T, not the requested key", serial(leaf), leaf.PublicKey)
 	}
-	if err := checkLeaf(leaf); err != nil {
+	if err := codesign.CheckLeaf(leaf, false); err != nil {
 		return nil, invalid(ErrNotCodeSigning, "leaf %s %v", serial(leaf), err)
 	}
 	if root == nil {
@@ -71,19 +72,6 @@ func Validate(chain []*x509.Certificate, pub crypto.PublicKey, root *trustroot.T
 }
 
 func serial(c *x509.Certificate) string { return "(serial " + c.SerialNumber.Text(16) + ")" }
-
-func checkLeaf(c *x509.Certificate) error {
-	codeSigning := slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageCodeSigning)
-	switch {
-	case !codeSigning:
-		return errors.New("lacks the codeSigning extended key usage")
-	case c.IsCA:
-		return errors.New("is a CA certificate")
-	case c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0:
-		return errors.New("lacks the digitalSignature key usage")
-	}
-	return nil
-}
 
 // anchor finds the path from the leaf to a trusted CA and returns the leaf's
 // issuer.
@@ -182,49 +170,20 @@ func validAt(c *x509.Certificate, now time.Time) error {
 	return nil
 }
 
-// checkSCTs verifies every embedded SCT from a CT log of root, as sigil's
-// verifier does (verify/certificate.go).
+// checkSCTs verifies every embedded SCT from a CT log of root, with
+// verify's check (internal/sct.Check); here any SCT of a trusted log that
+// does not verify fails.
 func checkSCTs(leaf, issuer *x509.Certificate, root *trustroot.TrustedRoot) error {
-	scts, present, err := sct.Embedded(leaf)
+	logs, err := sct.NewLogs(root.CTLogs(), nil)
 	if err != nil {
 		return err
 	}
-	if !present {
-		return nil
+	checked, err := sct.Check(leaf, issuer, logs)
+	if err != nil {
+		return err
 	}
-	var tbs []byte
-	for i := range scts {
-		st := &scts[i]
-		var logs []*trustroot.TrustedLog
-		for _, l := range root.CTLogs() {
-			if bytes.Equal(l.LogID, st.LogID[:]) {
-				logs = append(logs, l)
-			}
-		}
-		if len(logs) == 0 {
-			continue
-		}
-		if tbs == nil {
-			if tbs, err = sct.PrecertTBS(leaf); err != nil {
-				return err
-			}
-		}
-		var errs []error
-		for _, l := range logs {
-			alg, err := sigalg.ForKeyDetails(l.KeyDetails)
-			if err == nil {
-				err = sct.Verify(st, alg, l.PublicKey, l.ValidFor, tbs, issuer)
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			errs = nil
-			break
-		}
-		if errs != nil {
-			return fmt.Errorf("SCT %d from %s: %w", i, logs[0].BaseURL, errs[0])
-		}
+	if len(checked.Failures) > 0 {
+		return checked.Failures[0]
 	}
 	return nil
 }
