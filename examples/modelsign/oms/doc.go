@@ -24,7 +24,10 @@
 //
 // Files and shards are hashed in parallel on Options.Workers goroutines
 // (default: GOMAXPROCS), largest first, each byte read once, with one 1 MiB
-// buffer per worker: memory does not grow with the model's size.
+// buffer per worker (on Linux, a file or shard of 256 KiB or more is hashed
+// from read-only mappings of at most 16 MiB at a time instead, which spares
+// the copy): memory does not grow with the model's size. A file that
+// changes size while it is hashed is an error.
 //
 // # Statements
 //

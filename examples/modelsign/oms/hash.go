@@ -102,6 +102,13 @@ type fileReader interface {
 	io.Closer
 }
 
+// mappedFile is a fileReader that can also be hashed from memory mappings
+// (on Linux; see map_linux.go).
+type mappedFile interface {
+	hashMapped(ctx context.Context, h io.Writer, off, n int64) error
+	size() (int64, error)
+}
+
 // hash reads the job's bytes once into h.
 func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
 	f, err := openFile(j.file.path)
@@ -109,6 +116,9 @@ func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
 		return err
 	}
 	defer f.Close()
+	if mf, ok := f.(mappedFile); ok && j.n >= mapMin {
+		return j.hashMapped(ctx, mf, h)
+	}
 	var done int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -146,6 +156,27 @@ func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
 		// The size the resource names (shards) or the enumeration saw
 		// (files) is no longer the file's.
 		return fmt.Errorf("%s: %w (%d bytes, expected %d)", j.file.name, errChanged, done, j.n)
+	}
+	return nil
+}
+
+// hashMapped hashes the job from mappings of f. Once it is hashed, a whole
+// file must still have the size the enumeration saw, and a shard's file must
+// still hold the shard: a mapping reads zeros, not a fault, past the end of
+// a file within its last page.
+func (j *job) hashMapped(ctx context.Context, f mappedFile, h io.Writer) error {
+	if err := f.hashMapped(ctx, h, j.off, j.n); err != nil {
+		return fmt.Errorf("%s: %w", j.file.name, err)
+	}
+	size, err := f.size()
+	if err != nil {
+		return fmt.Errorf("%s: %w", j.file.name, err)
+	}
+	if j.whole && size != j.n {
+		return fmt.Errorf("%s: %w (%d bytes, expected %d)", j.file.name, errChanged, size, j.n)
+	}
+	if size < j.off+j.n {
+		return fmt.Errorf("%s: %w (%d bytes, expected at least %d)", j.file.name, errChanged, size, j.off+j.n)
 	}
 	return nil
 }
