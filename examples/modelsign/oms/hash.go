@@ -93,7 +93,10 @@ func hashFiles(ctx context.Context, files []file, ser Serialization, nworkers in
 	return res, nil
 }
 
-var errChanged = errors.New("changed while it was hashed")
+var (
+	errChanged   = errors.New("changed while it was hashed")
+	errCannotMap = errors.New("cannot be mapped")
+)
 
 // fileReader is an open model file (see openFile).
 type fileReader interface {
@@ -103,7 +106,9 @@ type fileReader interface {
 }
 
 // mappedFile is a fileReader that can also be hashed from memory mappings
-// (on Linux; see map_linux.go).
+// (on Linux; see map_linux.go). A file system that cannot map the file (some
+// FUSE file systems, for one) makes hashMapped fail with errCannotMap before
+// it writes anything, and the file is read instead.
 type mappedFile interface {
 	hashMapped(ctx context.Context, h io.Writer, off, n int64) error
 	size() (int64, error)
@@ -116,10 +121,21 @@ func (j *job) hash(ctx context.Context, h io.Writer, buf []byte) error {
 		return err
 	}
 	defer f.Close()
+	return j.hashFrom(ctx, f, h, buf)
+}
+
+// hashFrom hashes the job from f, mapped when it can be (see mapMin), else
+// read into buf.
+func (j *job) hashFrom(ctx context.Context, f fileReader, h io.Writer, buf []byte) error {
 	if mf, ok := f.(mappedFile); ok && j.n >= mapMin {
-		return j.hashMapped(ctx, mf, h)
+		err := j.hashMapped(ctx, mf, h)
+		if !errors.Is(err, errCannotMap) {
+			return err
+		}
+		// Nothing was written to h: read the file instead.
 	}
 	var done int64
+	var err error
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -94,6 +95,50 @@ func TestHashJobChanged(t *testing.T) {
 			t.Errorf("%s: %v, want errChanged", c.name, err)
 		} else if fault := strings.Contains(err.Error(), "(truncated)"); runtime.GOOS == "linux" && fault != c.fault {
 			t.Errorf("%s: %v: fault %v, want %v", c.name, err, fault, c.fault)
+		}
+	}
+}
+
+// unmappable is a file on a file system that cannot map it.
+type unmappable struct{ *os.File }
+
+func (unmappable) hashMapped(context.Context, io.Writer, int64, int64) error {
+	return fmt.Errorf("%w: %w", errCannotMap, errors.New("no such device"))
+}
+
+func (u unmappable) size() (int64, error) {
+	st, err := u.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// TestHashJobUnmappable: a file the file system cannot map is read instead.
+func TestHashJobUnmappable(t *testing.T) {
+	data := make([]byte, 1<<20+3)
+	rand.NewChaCha8([32]byte{2}).Read(data)
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer func(n int64) { mapMin = n }(mapMin)
+	mapMin = 1 // every job would be mapped
+	for _, j := range []job{
+		{file: &file{name: "f", path: p, size: int64(len(data))}, name: "f", n: int64(len(data)), whole: true},
+		{file: &file{name: "f", path: p, size: int64(len(data))}, name: "f", off: 7, n: 1 << 19},
+	} {
+		h := sha256.New()
+		if err := j.hashFrom(context.Background(), unmappable{f}, h, make([]byte, bufferSize)); err != nil {
+			t.Fatalf("%+v: %v", j, err)
+		}
+		if got, want := h.Sum(nil), sha256.Sum256(data[j.off:j.off+j.n]); !bytes.Equal(got, want[:]) {
+			t.Errorf("%d+%d: digest %x, want %x", j.off, j.n, got, want)
 		}
 	}
 }

@@ -37,12 +37,15 @@ func (f rawFile) hashMapped(ctx context.Context, h io.Writer, off, n int64) erro
 		base := start &^ (page - 1)
 		k := min(n-done, mapWindow)
 		m, err := syscall.Mmap(int(f), base, int(start-base+k), syscall.PROT_READ, syscall.MAP_SHARED|syscall.MAP_POPULATE)
+		if err != nil && done == 0 {
+			return fmt.Errorf("%w: %w", errCannotMap, err)
+		}
 		if err != nil {
-			return &os.PathError{Op: "mmap", Err: err}
+			return fmt.Errorf("mmap: %w", err)
 		}
 		err = writeMapped(h, m[start-base:])
 		if uerr := syscall.Munmap(m); err == nil && uerr != nil {
-			err = &os.PathError{Op: "munmap", Err: uerr}
+			err = fmt.Errorf("munmap: %w", uerr)
 		}
 		if err != nil {
 			return err
@@ -77,7 +80,7 @@ func (f rawFile) size() (int64, error) {
 			continue
 		}
 		if err != nil {
-			return 0, &os.PathError{Op: "fstat", Err: err}
+			return 0, fmt.Errorf("fstat: %w", err)
 		}
 		return st.Size, nil
 	}
