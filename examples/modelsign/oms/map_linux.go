@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"syscall"
+	"unsafe"
 )
 
 // Jobs of at least mapMin bytes are hashed from read-only mappings of the
@@ -56,12 +57,15 @@ func (f rawFile) hashMapped(ctx context.Context, h io.Writer, off, n int64) erro
 }
 
 // writeMapped writes p, mapped memory, to h, and reports a fault reading it
-// as errChanged. Any other panic is not ours and goes on.
+// as errChanged. Any other panic, a fault at an address outside p included,
+// is not ours and goes on.
 func writeMapped(h io.Writer, p []byte) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+			fault, ok := r.(interface{ Addr() uintptr })
+			first := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+			if !ok || fault.Addr() < first || fault.Addr()-first >= uintptr(len(p)) {
 				panic(r)
 			}
 			err = fmt.Errorf("%w (truncated)", errChanged)
