@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -163,7 +164,7 @@ func BenchmarkModel(b *testing.B) {
 		// (see mapMin): what the mappings save.
 		b.Run(fmt.Sprintf("files=%d/serialize-read", n), func(b *testing.B) {
 			defer func(n int64) { mapMin = n }(mapMin)
-			mapMin = 1<<63 - 1
+			mapMin = math.MaxInt64
 			b.SetBytes(size)
 			for b.Loop() {
 				if _, err := Serialize(ctx, dir, Options{}); err != nil {

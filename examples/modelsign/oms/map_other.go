@@ -2,6 +2,8 @@
 
 package oms
 
+import "math"
+
 // Elsewhere every job is read (see map_linux.go); no fileReader is a
 // mappedFile.
-var mapMin int64 = 1<<63 - 1
+var mapMin int64 = math.MaxInt64
